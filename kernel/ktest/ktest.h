@@ -4,7 +4,9 @@
 //   KTEST_EXPECT_FAULT(paging, unmapped_read, kVectorPageFault, 0xdead000) { *(int*)0xdead000; }
 //   KTEST_HOOK(frames_leak_check, before_fn, after_fn);   // runs around every test
 //
-// Invariants: a test case is a constant record in section "ktest_cases"; the runner
+// Invariants: a test case is a constant record; a pointer to it sits in section "ktest_cases"
+// (pointers, not the records, because GCC over-aligns objects of 32 bytes and more, which would
+// put padding between records and break walking the section as an array); the runner
 // (kernel/ktest/runner.cpp) walks them in link order, filtered by the kernel command line
 // (ktest=all | suite[,suite...]), and reports KTAP on COM1. A test fails if any expectation fails,
 // if an after-hook objects, or (for an expected-fault test) if the declared fault does not happen
@@ -32,9 +34,9 @@ class Context {
 };
 
 struct ExpectedFault {
-  int vector = -1;          // -1: no fault expected
+  int vector = -1;  // -1: no fault expected
   bool check_address = false;
-  uint64_t address = 0;     // for #PF: the CR2 the fault must report
+  uint64_t address = 0;  // for #PF: the CR2 the fault must report
 };
 
 struct Case {
@@ -48,8 +50,8 @@ struct Case {
 
 struct Hook {
   const char* name;
-  void (*before)();                 // may be null
-  void (*after)(Context& ctx);      // may be null; reports a problem through ctx.fail
+  void (*before)();             // may be null
+  void (*after)(Context& ctx);  // may be null; reports a problem through ctx.fail
 };
 
 inline constexpr int kVectorDivideError = 0;
@@ -62,11 +64,12 @@ inline constexpr int kVectorPageFault = 14;
 #define GLASS_KTEST_CONCAT2(a, b) a##b
 #define GLASS_KTEST_CONCAT(a, b) GLASS_KTEST_CONCAT2(a, b)
 
-#define GLASS_KTEST_DEFINE(suite, name, fault_init)                                        \
-  static void ktest_fn_##suite##_##name(::glass::ktest::Context& ktest_ctx);               \
-  [[gnu::used, gnu::section("ktest_cases")]] static const ::glass::ktest::Case             \
-      ktest_case_##suite##_##name = {#suite, #name, ktest_fn_##suite##_##name, __FILE__,   \
-                                     __LINE__, fault_init};                                \
+#define GLASS_KTEST_DEFINE(suite, name, fault_init)                                   \
+  static void ktest_fn_##suite##_##name(::glass::ktest::Context& ktest_ctx);          \
+  static const ::glass::ktest::Case ktest_case_##suite##_##name = {                   \
+      #suite, #name, ktest_fn_##suite##_##name, __FILE__, __LINE__, fault_init};      \
+  [[gnu::used, gnu::section("ktest_cases")]] static const ::glass::ktest::Case* const \
+      ktest_case_ptr_##suite##_##name = &ktest_case_##suite##_##name;                 \
   static void ktest_fn_##suite##_##name([[maybe_unused]] ::glass::ktest::Context& ktest_ctx)
 
 #define KTEST(suite, name) GLASS_KTEST_DEFINE(suite, name, (::glass::ktest::ExpectedFault{}))
@@ -78,16 +81,17 @@ inline constexpr int kVectorPageFault = 14;
 #define KTEST_EXPECT_FAULT_ANY_ADDRESS(suite, name, vector) \
   GLASS_KTEST_DEFINE(suite, name, (::glass::ktest::ExpectedFault{(vector), false, 0}))
 
-#define KTEST_HOOK(name, before, after)                                                     \
-  [[gnu::used, gnu::section("ktest_hooks")]] static const ::glass::ktest::Hook              \
-      ktest_hook_##name = {#name, (before), (after)}
+#define KTEST_HOOK(name, before, after)                                                            \
+  static const ::glass::ktest::Hook ktest_hook_##name = {#name, (before), (after)};                \
+  [[gnu::used,                                                                                     \
+    gnu::section("ktest_hooks")]] static const ::glass::ktest::Hook* const ktest_hook_ptr_##name = \
+      &ktest_hook_##name
 
 #define KEXPECT(cond) ktest_ctx.check(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
-#define KEXPECT_EQ(a, b)                                                                   \
-  ktest_ctx.check_eq(static_cast<uint64_t>(a), static_cast<uint64_t>(b), #a, #b, __FILE__, \
-                     __LINE__)
-#define KASSERT(cond) \
-  do {                \
+#define KEXPECT_EQ(a, b) \
+  ktest_ctx.check_eq(static_cast<uint64_t>(a), static_cast<uint64_t>(b), #a, #b, __FILE__, __LINE__)
+#define KASSERT(cond)           \
+  do {                          \
     if (!KEXPECT(cond)) return; \
   } while (0)
 #define KFAIL(...) ktest_ctx.fail(__FILE__, __LINE__, __VA_ARGS__)

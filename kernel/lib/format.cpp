@@ -3,6 +3,7 @@
 // buffer sink drops bytes past its capacity, so truncation is decided in exactly one place.
 #include "kernel/lib/format.h"
 
+#include <limits.h>
 #include <stdint.h>
 
 namespace glass {
@@ -56,8 +57,10 @@ int to_digits(uint64_t v, unsigned base, bool upper, char* buf_end) {
   return n;
 }
 
+// signed_conv: C gives '+' and ' ' meaning only for signed conversions; glibc ignores them for
+// %u %x %X %o but honours them for %p, and so do we.
 void emit_integer(Emitter& out, const Spec& spec, uint64_t magnitude, bool negative, unsigned base,
-                  bool upper, bool is_pointer) {
+                  bool upper, bool is_pointer, bool signed_conv) {
   char buf[24];
   char* end = buf + sizeof buf;
   int ndigits = to_digits(magnitude, base, upper, end);
@@ -69,9 +72,9 @@ void emit_integer(Emitter& out, const Spec& spec, uint64_t magnitude, bool negat
   int nprefix = 0;
   if (negative) {
     prefix[nprefix++] = '-';
-  } else if (spec.plus) {
+  } else if (spec.plus && (signed_conv || is_pointer)) {
     prefix[nprefix++] = '+';
-  } else if (spec.space) {
+  } else if (spec.space && (signed_conv || is_pointer)) {
     prefix[nprefix++] = ' ';
   }
   if ((spec.alt || is_pointer) && base == 16 && (magnitude != 0 || is_pointer)) {
@@ -100,32 +103,54 @@ void emit_padded(Emitter& out, const Spec& spec, const char* s, size_t n) {
   if (spec.left) out.repeat(' ', pad);
 }
 
+// Width/precision digits saturate at INT_MAX instead of overflowing on absurd format strings.
+int append_digit(int v, char digit) {
+  const int d = digit - '0';
+  return v > (INT_MAX - d) / 10 ? INT_MAX : v * 10 + d;
+}
+
 enum class Length { kNone, kHH, kH, kL, kLL, kZ, kT, kJ };
 
 uint64_t take_unsigned(Length len, va_list& args) {
   switch (len) {
-    case Length::kHH: return static_cast<unsigned char>(va_arg(args, unsigned));
-    case Length::kH: return static_cast<unsigned short>(va_arg(args, unsigned));
-    case Length::kL: return va_arg(args, unsigned long);
-    case Length::kLL: return va_arg(args, unsigned long long);
-    case Length::kZ: return va_arg(args, size_t);
-    case Length::kT: return static_cast<uint64_t>(va_arg(args, ptrdiff_t));
-    case Length::kJ: return va_arg(args, uintmax_t);
-    case Length::kNone: break;
+    case Length::kHH:
+      return static_cast<unsigned char>(va_arg(args, unsigned));
+    case Length::kH:
+      return static_cast<unsigned short>(va_arg(args, unsigned));
+    case Length::kL:
+      return va_arg(args, unsigned long);
+    case Length::kLL:
+      return va_arg(args, unsigned long long);
+    case Length::kZ:
+      return va_arg(args, size_t);
+    case Length::kT:
+      return static_cast<uint64_t>(va_arg(args, ptrdiff_t));
+    case Length::kJ:
+      return va_arg(args, uintmax_t);
+    case Length::kNone:
+      break;
   }
   return va_arg(args, unsigned);
 }
 
 int64_t take_signed(Length len, va_list& args) {
   switch (len) {
-    case Length::kHH: return static_cast<signed char>(va_arg(args, int));
-    case Length::kH: return static_cast<short>(va_arg(args, int));
-    case Length::kL: return va_arg(args, long);
-    case Length::kLL: return va_arg(args, long long);
-    case Length::kZ: return static_cast<int64_t>(va_arg(args, size_t));
-    case Length::kT: return va_arg(args, ptrdiff_t);
-    case Length::kJ: return va_arg(args, intmax_t);
-    case Length::kNone: break;
+    case Length::kHH:
+      return static_cast<signed char>(va_arg(args, int));
+    case Length::kH:
+      return static_cast<short>(va_arg(args, int));
+    case Length::kL:
+      return va_arg(args, long);
+    case Length::kLL:
+      return va_arg(args, long long);
+    case Length::kZ:
+      return static_cast<int64_t>(va_arg(args, size_t));
+    case Length::kT:
+      return va_arg(args, ptrdiff_t);
+    case Length::kJ:
+      return va_arg(args, intmax_t);
+    case Length::kNone:
+      break;
   }
   return va_arg(args, int);
 }
@@ -145,22 +170,31 @@ size_t vformat(FormatSink sink, const char* fmt, va_list args_in) {
     const char* conv_start = p++;  // skip '%'
     Spec spec;
     for (;; ++p) {
-      if (*p == '-') spec.left = true;
-      else if (*p == '0') spec.zero = true;
-      else if (*p == '+') spec.plus = true;
-      else if (*p == ' ') spec.space = true;
-      else if (*p == '#') spec.alt = true;
-      else break;
+      if (*p == '-')
+        spec.left = true;
+      else if (*p == '0')
+        spec.zero = true;
+      else if (*p == '+')
+        spec.plus = true;
+      else if (*p == ' ')
+        spec.space = true;
+      else if (*p == '#')
+        spec.alt = true;
+      else
+        break;
     }
     if (*p == '*') {
-      spec.width = va_arg(args, int);
-      if (spec.width < 0) {
+      const int w = va_arg(args, int);
+      if (w < 0) {
         spec.left = true;
-        spec.width = -spec.width;
+        // -INT_MIN does not fit an int; saturate rather than overflow.
+        spec.width = w == INT_MIN ? INT_MAX : -w;
+      } else {
+        spec.width = w;
       }
       ++p;
     } else {
-      while (*p >= '0' && *p <= '9') spec.width = spec.width * 10 + (*p++ - '0');
+      while (*p >= '0' && *p <= '9') spec.width = append_digit(spec.width, *p++);
     }
     if (*p == '.') {
       ++p;
@@ -170,7 +204,7 @@ size_t vformat(FormatSink sink, const char* fmt, va_list args_in) {
         if (spec.precision < 0) spec.precision = -1;
         ++p;
       } else {
-        while (*p >= '0' && *p <= '9') spec.precision = spec.precision * 10 + (*p++ - '0');
+        while (*p >= '0' && *p <= '9') spec.precision = append_digit(spec.precision, *p++);
       }
     }
     Length len = Length::kNone;
@@ -192,16 +226,20 @@ size_t vformat(FormatSink sink, const char* fmt, va_list args_in) {
       case 'i': {
         int64_t v = take_signed(len, args);
         uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-        emit_integer(out, spec, mag, v < 0, 10, false, false);
+        emit_integer(out, spec, mag, v < 0, 10, false, false, true);
         break;
       }
-      case 'u': emit_integer(out, spec, take_unsigned(len, args), false, 10, false, false); break;
-      case 'x': emit_integer(out, spec, take_unsigned(len, args), false, 16, false, false); break;
-      case 'X': emit_integer(out, spec, take_unsigned(len, args), false, 16, true, false); break;
-      case 'o': emit_integer(out, spec, take_unsigned(len, args), false, 8, false, false); break;
+      case 'u':
+      case 'x':
+      case 'X':
+      case 'o': {
+        const unsigned base = *p == 'u' ? 10 : (*p == 'o' ? 8 : 16);
+        emit_integer(out, spec, take_unsigned(len, args), false, base, *p == 'X', false, false);
+        break;
+      }
       case 'p': {
         auto v = reinterpret_cast<uintptr_t>(va_arg(args, void*));
-        emit_integer(out, spec, v, false, 16, false, true);
+        emit_integer(out, spec, v, false, 16, false, true, false);
         break;
       }
       case 'c': {
@@ -215,7 +253,9 @@ size_t vformat(FormatSink sink, const char* fmt, va_list args_in) {
         emit_padded(out, spec, s, cstr_len(s, spec.precision));
         break;
       }
-      case '%': out.put("%", 1); break;
+      case '%':
+        out.put("%", 1);
+        break;
       default:
         // Unknown conversion (the compiler rejects these in checked call sites): print it as is.
         if (*p == '\0') {

@@ -29,6 +29,8 @@ void panic(const char* fmt, ...) {
   platform::panic_stop();
 }
 
-void panic_result_misuse(const char* what) { panic("%s", what); }
+void panic_result_misuse(const char* what) {
+  panic("%s", what);
+}
 
 }  // namespace glass

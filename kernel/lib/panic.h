@@ -15,7 +15,7 @@ namespace glass {
 }  // namespace glass
 
 // ASSERT(cond, fmt, ...): cheap invariant check kept in release builds; the message says why.
-#define GLASS_ASSERT(cond, ...)                                                    \
-  do {                                                                             \
+#define GLASS_ASSERT(cond, ...)                                                                    \
+  do {                                                                                             \
     if (__builtin_expect(!(cond), 0)) ::glass::panic("assertion failed: " #cond ": " __VA_ARGS__); \
   } while (0)

@@ -15,28 +15,37 @@ namespace glass {
 
 // Error codes are few and specific; the message a user sees is built where the error is reported.
 enum class Error : uint8_t {
-  kInvalidArgument,  // an argument is malformed (misaligned, out of range, non-canonical, ...)
-  kOutOfMemory,      // no frame/object could be allocated
-  kNotFound,         // the thing asked for does not exist
-  kAlreadyExists,    // something already occupies the place (e.g. mapping over a mapping)
-  kBusy,             // a resource is held by someone else
-  kPermissionDenied, // the caller may not do this (e.g. touching the shared kernel half)
-  kMalformed,        // input from outside (boot info, wire bytes, disk) does not parse
-  kUnsupported,      // valid request the implementation does not handle
-  kOverflow,         // a counter or size would overflow
+  kInvalidArgument,   // an argument is malformed (misaligned, out of range, non-canonical, ...)
+  kOutOfMemory,       // no frame/object could be allocated
+  kNotFound,          // the thing asked for does not exist
+  kAlreadyExists,     // something already occupies the place (e.g. mapping over a mapping)
+  kBusy,              // a resource is held by someone else
+  kPermissionDenied,  // the caller may not do this (e.g. touching the shared kernel half)
+  kMalformed,         // input from outside (boot info, wire bytes, disk) does not parse
+  kUnsupported,       // valid request the implementation does not handle
+  kOverflow,          // a counter or size would overflow
 };
 
 [[nodiscard]] constexpr const char* error_name(Error e) {
   switch (e) {
-    case Error::kInvalidArgument: return "invalid argument";
-    case Error::kOutOfMemory: return "out of memory";
-    case Error::kNotFound: return "not found";
-    case Error::kAlreadyExists: return "already exists";
-    case Error::kBusy: return "busy";
-    case Error::kPermissionDenied: return "permission denied";
-    case Error::kMalformed: return "malformed";
-    case Error::kUnsupported: return "unsupported";
-    case Error::kOverflow: return "overflow";
+    case Error::kInvalidArgument:
+      return "invalid argument";
+    case Error::kOutOfMemory:
+      return "out of memory";
+    case Error::kNotFound:
+      return "not found";
+    case Error::kAlreadyExists:
+      return "already exists";
+    case Error::kBusy:
+      return "busy";
+    case Error::kPermissionDenied:
+      return "permission denied";
+    case Error::kMalformed:
+      return "malformed";
+    case Error::kUnsupported:
+      return "unsupported";
+    case Error::kOverflow:
+      return "overflow";
   }
   return "unknown error";
 }
@@ -45,9 +54,9 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   // Implicit by design: `return value;` and `return Error::kX;` both read naturally.
-  Result(const T& v) : ok_(true) { new (&storage_) T(v); }  // NOLINT
+  Result(const T& v) : ok_(true) { new (&storage_) T(v); }        // NOLINT
   Result(T&& v) : ok_(true) { new (&storage_) T(std::move(v)); }  // NOLINT
-  Result(Error e) : ok_(false), error_(e) {}  // NOLINT
+  Result(Error e) : ok_(false), error_(e) {}                      // NOLINT
 
   Result(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
     if (ok_) {
@@ -141,9 +150,9 @@ inline Error Result<void>::error() const {
 // TRY(expr): evaluate a Result; on error return it from the enclosing function, else yield the
 // value. Uses a GNU statement expression (supported by both GCC and Clang) so it can be nested in
 // expressions: `auto frame = TRY(alloc());`.
-#define TRY(expr)                                                     \
-  ({                                                                  \
-    auto _glass_try_result = (expr);                                  \
+#define TRY(expr)                                                       \
+  ({                                                                    \
+    auto _glass_try_result = (expr);                                    \
     if (_glass_try_result.is_error()) return _glass_try_result.error(); \
-    _glass_try_result.release_value();                                \
+    _glass_try_result.release_value();                                  \
   })

@@ -1,8 +1,9 @@
 // The kernel's virtual memory layout (x86-64, 4-level paging, 48-bit canonical addresses).
 //
 //   0x0000000000000000 .. 0x00007fffffffffff   user half (per address space)
-//   0xffff800000000000 .. +64 GiB              direct map of physical memory (phys + kDirectMapBase)
-//   0xffffffff80000000 .. +2 GiB               kernel image (linked here, loaded at phys 1 MiB)
+//   0xffff800000000000 .. +64 GiB              direct map of physical memory (phys +
+//   kDirectMapBase) 0xffffffff80000000 .. +2 GiB               kernel image (linked here, loaded at
+//   phys 1 MiB)
 //
 // Invariant: every byte of usable RAM the boot loader reported is reachable through the direct map
 // once early paging setup has run (kernel/arch/x86_64/early_paging.cpp); physical memory above

@@ -15,8 +15,12 @@ std::atomic<unsigned> g_next_cpu{0};
 thread_local unsigned t_cpu = ~0u;
 }  // namespace
 
-void cpu_relax() { __builtin_ia32_pause(); }
-uintptr_t irq_save() { return 0; }
+void cpu_relax() {
+  __builtin_ia32_pause();
+}
+uintptr_t irq_save() {
+  return 0;
+}
 void irq_restore(uintptr_t) {}
 
 unsigned current_cpu() {
@@ -33,7 +37,9 @@ void console_write(const char* s, size_t n) {
   }
 }
 
-void panic_stop() { std::abort(); }
+void panic_stop() {
+  std::abort();
+}
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(

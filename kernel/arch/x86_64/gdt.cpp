@@ -1,0 +1,80 @@
+// GDT + TSS setup; see gdt.h for the invariants.
+#include "kernel/arch/x86_64/gdt.h"
+
+#include <stddef.h>
+
+namespace glass::arch {
+namespace {
+
+struct [[gnu::packed]] Tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t iomap_base;
+};
+static_assert(sizeof(Tss) == 104, "the TSS layout is fixed by the architecture");
+
+struct [[gnu::packed]] GdtPointer {
+  uint16_t limit;
+  uint64_t base;
+};
+
+constexpr size_t kIstStackSize = 16384;
+alignas(16) uint8_t g_ist_stacks[3][kIstStackSize];
+Tss g_tss;
+// null, kernel code, kernel data, user data, user code, TSS (two slots)
+alignas(16) uint64_t g_gdt[7] = {
+    0,
+    0x00af9a000000ffffull,  // kernel code: present, DPL0, executable, long mode
+    0x00cf92000000ffffull,  // kernel data
+    0x00cff2000000ffffull,  // user data, DPL3
+    0x00affa000000ffffull,  // user code, DPL3, long mode
+    0,
+    0,
+};
+
+}  // namespace
+
+void gdt_init() {
+  for (int i = 0; i < 3; ++i) {
+    g_tss.ist[i] = reinterpret_cast<uint64_t>(&g_ist_stacks[i][kIstStackSize]);
+  }
+  g_tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
+  const uint64_t base = reinterpret_cast<uint64_t>(&g_tss);
+  const uint64_t limit = sizeof(Tss) - 1;
+  g_gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+             (0x89ull << 40) |  // 64-bit TSS, present
+             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  g_gdt[6] = base >> 32;
+
+  GdtPointer ptr{sizeof(g_gdt) - 1, reinterpret_cast<uint64_t>(g_gdt)};
+  asm volatile(
+      "lgdt %0\n"
+      "pushq %1\n"
+      "leaq 1f(%%rip), %%rax\n"
+      "pushq %%rax\n"
+      "lretq\n"
+      "1:\n"
+      "movw %2, %%ax\n"
+      "movw %%ax, %%ds\n"
+      "movw %%ax, %%es\n"
+      "movw %%ax, %%ss\n"
+      "xorw %%ax, %%ax\n"
+      "movw %%ax, %%fs\n"
+      "movw %%ax, %%gs\n"
+      "ltr %w3\n"
+      :
+      : "m"(ptr), "i"(static_cast<uint64_t>(kKernelCode)), "i"(kKernelData), "r"(kTssSelector)
+      : "rax", "memory");
+}
+
+bool address_on_ist_stack(uint64_t addr) {
+  auto lo = reinterpret_cast<uint64_t>(&g_ist_stacks[0][0]);
+  auto hi = reinterpret_cast<uint64_t>(&g_ist_stacks[2][kIstStackSize]);
+  return addr >= lo && addr < hi;
+}
+
+}  // namespace glass::arch

@@ -1,0 +1,25 @@
+// GDT and TSS. Segments are flat (x86-64 ignores base/limit for code and data); the TSS matters
+// for its interrupt stack table: double fault, NMI and machine check run on their own stacks, so
+// a kernel stack overflow still produces a decoded panic instead of a triple fault.
+// Invariant: installed once per CPU before the IDT is loaded; never changed afterwards.
+#pragma once
+
+#include <stdint.h>
+
+namespace glass::arch {
+
+inline constexpr uint16_t kKernelCode = 0x08;
+inline constexpr uint16_t kKernelData = 0x10;
+inline constexpr uint16_t kUserData = 0x18 | 3;
+inline constexpr uint16_t kUserCode = 0x20 | 3;
+inline constexpr uint16_t kTssSelector = 0x28;
+
+inline constexpr uint8_t kIstDoubleFault = 1;
+inline constexpr uint8_t kIstNmi = 2;
+inline constexpr uint8_t kIstMachineCheck = 3;
+
+void gdt_init();
+// Bounds of an IST stack, so the backtrace walker knows which frames are plausible.
+bool address_on_ist_stack(uint64_t addr);
+
+}  // namespace glass::arch

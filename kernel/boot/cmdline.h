@@ -1,0 +1,31 @@
+// The kernel command line: `ktest=all|<suite>[,<suite>...]`, `demo=<name>`, `quiet`,
+// `panic=halt|exit`, `exit_after_ready`. Anything else produces a warning and is ignored.
+//
+// Invariants: parsing never fails and never allocates; values are copied into fixed buffers, and
+// a value too long for its buffer is rejected with a warning (not truncated, which would silently
+// run a different test selection). Warnings are kept verbatim for the boot log.
+#pragma once
+
+#include <stddef.h>
+
+namespace glass {
+
+struct Cmdline {
+  static constexpr size_t kValueMax = 128;
+  static constexpr size_t kMaxWarnings = 8;
+  static constexpr size_t kWarningMax = 96;
+
+  char ktest[kValueMax] = {};  // empty: no tests
+  char demo[kValueMax] = {};   // empty: no demo
+  bool quiet = false;
+  bool panic_exit = false;  // panic=exit
+  bool exit_after_ready = false;
+  char warnings[kMaxWarnings][kWarningMax] = {};
+  size_t warning_count = 0;
+  size_t dropped_warnings = 0;
+};
+
+// text may be null (no command line tag).
+[[nodiscard]] Cmdline parse_cmdline(const char* text);
+
+}  // namespace glass

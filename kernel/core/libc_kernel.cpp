@@ -1,0 +1,67 @@
+// The few C runtime symbols a freestanding C++ kernel still needs: the compiler may emit calls to
+// memcpy/memmove/memset/memcmp for struct copies and array initialisation, and strlen/strcmp back
+// the __builtin_ forms it cannot fold. Plain byte loops: correctness over speed here.
+#include <stddef.h>
+
+#include "kernel/lib/panic.h"
+
+extern "C" {
+
+void* memcpy(void* dst, const void* src, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  const auto* s = static_cast<const unsigned char*>(src);
+  while (n--) *d++ = *s++;
+  return dst;
+}
+
+void* memmove(void* dst, const void* src, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  const auto* s = static_cast<const unsigned char*>(src);
+  if (d < s) {
+    while (n--) *d++ = *s++;
+  } else {
+    while (n--) d[n] = s[n];
+  }
+  return dst;
+}
+
+void* memset(void* dst, int c, size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  while (n--) *d++ = static_cast<unsigned char>(c);
+  return dst;
+}
+
+int memcmp(const void* a, const void* b, size_t n) {
+  const auto* x = static_cast<const unsigned char*>(a);
+  const auto* y = static_cast<const unsigned char*>(b);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+size_t strlen(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+
+int strcmp(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+}
+
+int strncmp(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i] || a[i] == '\0') {
+      return static_cast<unsigned char>(a[i]) - static_cast<unsigned char>(b[i]);
+    }
+  }
+  return 0;
+}
+
+void __cxa_pure_virtual() {
+  glass::panic("pure virtual function called");
+}
+
+}  // extern "C"

@@ -1,0 +1,164 @@
+// kernel_main: the boot sequence after boot.S has entered long mode.
+//
+// Order matters and is the point of this file: console first (so every later step can speak),
+// then descriptor tables (so a fault anywhere after is decoded, not a triple fault), then the boot
+// information (to know the memory), the direct map, time, and finally the ready line. Tests and
+// demos run only after the ready line, so its init time measures boot alone.
+#include <stdint.h>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/early_paging.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/layout.h"
+#include "kernel/boot/cmdline.h"
+#include "kernel/boot/multiboot2.h"
+#include "kernel/core/backtrace.h"
+#include "kernel/core/boot_info.h"
+#include "kernel/core/demo.h"
+#include "kernel/core/kprintf.h"
+#include "kernel/core/shutdown.h"
+#include "kernel/core/version.h"
+#include "kernel/drivers/lapic.h"
+#include "kernel/drivers/tsc.h"
+#include "kernel/drivers/uart16550.h"
+#include "kernel/ktest/runner.h"
+#include "kernel/lib/panic.h"
+#include "mm/mm.h"
+
+extern "C" uint64_t glass_boot_tsc;
+extern "C" void (*const __init_array_start[])();
+extern "C" void (*const __init_array_end[])();
+
+namespace glass {
+namespace {
+
+constexpr uint32_t kMultiboot2Magic = 0x36d76289;
+constexpr uint32_t kTimerHz = 100;
+constexpr uint32_t kTscWindowUs = 5000;
+
+void run_constructors() {
+  for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+}
+
+void console_sink(void*, const char* s, size_t n) {
+  console_write_unlocked(s, n);
+}
+
+void print_boot_warnings(const mb2::BootInfo& info) {
+  for (size_t i = 0; i < info.warning_count; ++i) {
+    const auto& w = info.warnings[i];
+    kprintf("mb2: warning: tag %u at offset %u: %s\n", w.tag_type, w.offset, w.what);
+  }
+}
+
+void init_memory(const mb2::BootInfo& info, uint64_t info_phys, uint64_t mapped_bytes) {
+  mm::BootMemory boot;
+  if (auto r = describe_for_mm(info, info_phys, mapped_bytes, &boot); r.is_error()) {
+    panic("mm: cannot describe the boot memory map (%s)", error_name(r.error()));
+  }
+  if (auto r = mm::init(boot); r.is_error()) {
+    panic("mm: init failed (%s)", error_name(r.error()));
+  }
+  const mm::Stats st = mm::stats();
+  kprintf_verbose("frames: %lu usable (%lu MiB), %lu taken at boot, %lu free (%lu MiB)\n",
+                  st.usable_frames, st.usable_frames >> 8, st.boot_taken_frames, st.free_frames,
+                  st.free_frames >> 8);
+  kprintf_verbose("frames by kind:");
+  for (size_t k = 0; k < mm::kFrameKindCount; ++k) {
+    if (st.kind_frames[k] != 0) {
+      kprintf_verbose(" %s=%lu", mm::kind_name(static_cast<mm::FrameKind>(k)), st.kind_frames[k]);
+    }
+  }
+  kprintf_verbose("\n");
+}
+
+// The symbol map rides along as the GRUB module whose command line is "symbols".
+void load_symbols(const mb2::BootInfo& info) {
+  for (size_t i = 0; i < info.module_count; ++i) {
+    const auto& m = info.modules[i];
+    if (m.cmdline != nullptr && __builtin_strcmp(m.cmdline, "symbols") == 0 && m.end > m.start) {
+      kernel_symbols().init(reinterpret_cast<const char*>(m.start + layout::kDirectMapBase),
+                            m.end - m.start);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void kernel_start(uint32_t magic, uint64_t info_phys) {
+  (void)drivers::com1().init();
+  (void)drivers::com2().init();
+  run_constructors();
+  arch::gdt_init();
+  arch::idt_init();
+  kprintf("\nGlass %s - a see-through teaching kernel (x86-64, C++20)\n", kVersion);
+
+  if (magic != kMultiboot2Magic) {
+    panic("not started by a multiboot2 loader (magic %#x, want %#x)", magic, kMultiboot2Magic);
+  }
+  // boot.S maps the first 1 GiB; GRUB places the boot information low, but check rather than trust.
+  constexpr uint64_t kBootMapped = 1ull << 30;
+  if (info_phys == 0 || info_phys >= kBootMapped - 8) {
+    panic("multiboot2: boot information at %#lx is outside the boot mapping", info_phys);
+  }
+  auto parsed = mb2::parse(reinterpret_cast<const uint8_t*>(info_phys + layout::kDirectMapBase),
+                           kBootMapped - info_phys);
+  if (parsed.is_error()) {
+    panic("multiboot2: boot information at %#lx is unusable (%s)", info_phys,
+          error_name(parsed.error()));
+  }
+  set_boot_info(parsed.value());
+  const mb2::BootInfo& info = boot_info();
+  const Cmdline cmdline = parse_cmdline(info.cmdline);
+  set_console_quiet(cmdline.quiet);
+  set_exit_on_panic(cmdline.panic_exit || cmdline.exit_after_ready || cmdline.ktest[0] != '\0');
+  if (!cmdline.quiet) {
+    mb2::print_summary(info, FormatSink{console_sink, nullptr});
+  } else {
+    print_boot_warnings(info);  // quiet hides the summary, never a warning
+  }
+  for (size_t i = 0; i < cmdline.warning_count; ++i) {
+    kprintf("cmdline: warning: %s\n", cmdline.warnings[i]);
+  }
+  if (cmdline.dropped_warnings) {
+    kprintf("cmdline: warning: %zu more warnings not shown\n", cmdline.dropped_warnings);
+  }
+  load_symbols(info);
+
+  BootMemory mem = collect_boot_memory(info);
+  auto paging = arch::early_paging_init(mem.ram, mem.ram_count);
+  kprintf_verbose("paging: direct map of %lu MiB at %#lx (2 MiB pages, NX); identity map dropped\n",
+                  paging.mapped_bytes >> 20, layout::kDirectMapBase);
+  if (paging.ignored_bytes) {
+    kprintf("paging: warning: %lu MiB of RAM above %lu GiB is not used\n",
+            paging.ignored_bytes >> 20, layout::kDirectMapMax >> 30);
+  }
+  init_memory(info, info_phys, paging.mapped_bytes);
+
+  drivers::pic_disable();
+  const uint64_t khz = drivers::tsc_calibrate(kTscWindowUs);
+  const uint64_t lapic_khz = drivers::lapic_init(kTimerHz);
+  cpu::sti();
+  kprintf_verbose("time: TSC %lu.%03lu MHz (PIT-calibrated), LAPIC timer %u Hz (bus %lu kHz)\n",
+                  khz / 1000, khz % 1000, kTimerHz, lapic_khz);
+  kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),
+                  kernel_symbols().loaded() ? "" : " (module missing: backtraces show addresses)");
+
+  const uint64_t init_us = drivers::tsc_to_us(cpu::rdtsc() - glass_boot_tsc);
+  kprintf("GLASS READY init_us=%lu ram_mib=%lu free_mib=%lu cpus=1 tsc_khz=%lu\n", init_us,
+          mem.usable_bytes >> 20, mm::free_frames() >> 8, khz);
+
+  if (cmdline.ktest[0] != '\0') kernel_exit(ktest::run(cmdline.ktest));
+  if (cmdline.demo[0] != '\0') (void)run_demo(cmdline.demo);
+  if (cmdline.exit_after_ready) kernel_exit(ExitCode::kSuccess);
+  kprintf_verbose("idle: nothing more to do; the timer keeps ticking (Ctrl-A X quits QEMU)\n");
+  for (;;) cpu::hlt();
+}
+
+}  // namespace glass
+
+extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint64_t info_phys) {
+  glass::kernel_start(magic, info_phys);
+}

@@ -1,0 +1,60 @@
+// The kernel's implementation of the platform seam (kernel/lib/platform.h).
+// Invariant: single CPU for now (SMP bring-up is later work), so current_cpu() is 0; everything
+// here is callable with interrupts off and from a panic.
+#include "kernel/lib/platform.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/exception.h"
+#include "kernel/core/backtrace.h"
+#include "kernel/core/kprintf.h"
+#include "kernel/core/shutdown.h"
+#include "kernel/drivers/tsc.h"
+#include "kernel/ktest/runner.h"
+
+namespace glass {
+
+void kernel_exit_after_panic() {
+  if (exit_on_panic()) kernel_exit(ExitCode::kPanic);
+  halt_forever();
+}
+
+namespace platform {
+
+void cpu_relax() {
+  cpu::pause();
+}
+
+uintptr_t irq_save() {
+  uintptr_t flags = cpu::read_rflags();
+  cpu::cli();
+  return flags & cpu::kRflagsIF;
+}
+
+void irq_restore(uintptr_t token) {
+  if (token != 0) cpu::sti();
+}
+
+unsigned current_cpu() {
+  return 0;
+}
+
+void console_write(const char* s, size_t n) {
+  console_write_unlocked(s, n);
+}
+
+void panic_stop() {
+  uint64_t rbp;
+  asm volatile("mov %%rbp, %0" : "=r"(rbp));
+  print_backtrace(reinterpret_cast<uint64_t>(__builtin_return_address(0)), rbp);
+  if (const char* test = ktest::running_test_name()) {
+    panic_printf("ktest: panic in %s\n", test);
+  }
+  kernel_exit_after_panic();
+}
+
+uint64_t now_ns() {
+  return drivers::tsc_to_ns(cpu::rdtsc());
+}
+
+}  // namespace platform
+}  // namespace glass

@@ -1,0 +1,66 @@
+// Local APIC timer; see lapic.h.
+#include "kernel/drivers/lapic.h"
+
+#include <atomic>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/layout.h"
+#include "kernel/drivers/tsc.h"
+
+namespace glass::drivers {
+namespace {
+constexpr uint32_t kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer = 0x320, kRegInitCount = 0x380,
+                   kRegCurCount = 0x390, kRegDivide = 0x3e0;
+constexpr uint32_t kLvtMasked = 1u << 16, kLvtPeriodic = 1u << 17;
+
+volatile uint32_t* g_lapic = nullptr;
+std::atomic<uint64_t> g_ticks{0};
+uint32_t g_hz = 0;
+
+void write_reg(uint32_t reg, uint32_t v) {
+  g_lapic[reg / 4] = v;
+}
+uint32_t read_reg(uint32_t reg) {
+  return g_lapic[reg / 4];
+}
+}  // namespace
+
+uint64_t lapic_init(uint32_t hz) {
+  const uint64_t base = cpu::rdmsr(cpu::kMsrApicBase);
+  cpu::wrmsr(cpu::kMsrApicBase, base | (1u << 11));  // global enable
+  g_lapic = reinterpret_cast<volatile uint32_t*>((base & ~0xfffull) + layout::kDirectMapBase);
+  write_reg(kRegSvr, 0x100 | arch::kVectorSpurious);
+  write_reg(kRegDivide, 0x3);  // divide by 16
+  write_reg(kRegLvtTimer, kLvtMasked | arch::kVectorTimer);
+  write_reg(kRegInitCount, 0xffffffffu);
+  constexpr uint32_t kWindowUs = 2000;
+  udelay(kWindowUs);
+  const uint32_t elapsed = 0xffffffffu - read_reg(kRegCurCount);
+  const uint64_t khz = static_cast<uint64_t>(elapsed) * 1000 / kWindowUs;
+  write_reg(kRegInitCount, 0);
+  g_hz = hz;
+  uint64_t count = khz * 1000 / hz;
+  if (count == 0) count = 1;
+  write_reg(kRegLvtTimer, kLvtPeriodic | arch::kVectorTimer);
+  write_reg(kRegInitCount, static_cast<uint32_t>(count > 0xffffffffu ? 0xffffffffu : count));
+  return khz;
+}
+
+uint64_t timer_ticks() {
+  return g_ticks.load(std::memory_order_relaxed);
+}
+uint32_t timer_hz() {
+  return g_hz;
+}
+
+void lapic_on_timer_tick() {
+  g_ticks.fetch_add(1, std::memory_order_relaxed);
+  lapic_eoi();
+}
+
+void lapic_eoi() {
+  write_reg(kRegEoi, 0);
+}
+
+}  // namespace glass::drivers

@@ -1,0 +1,57 @@
+// 16550 UART driver; see uart16550.h for the invariants.
+#include "kernel/drivers/uart16550.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+
+namespace glass::drivers {
+namespace {
+constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5;
+constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20;
+
+Uart16550 g_com1(0x3f8);
+Uart16550 g_com2(0x2f8);
+}  // namespace
+
+Uart16550& com1() {
+  return g_com1;
+}
+Uart16550& com2() {
+  return g_com2;
+}
+
+bool Uart16550::init() {
+  cpu::outb(base_ + kIer, 0x00);
+  cpu::outb(base_ + kLcr, 0x80);  // DLAB: program the divisor
+  cpu::outb(base_ + kData, 1);    // 115200 baud
+  cpu::outb(base_ + kIer, 0);
+  cpu::outb(base_ + kLcr, 0x03);  // 8N1
+  cpu::outb(base_ + kFcr, 0xc7);  // FIFOs on, cleared, 14-byte threshold
+  // Loopback self-test: a UART that is not there reads back 0xff.
+  cpu::outb(base_ + kMcr, 0x1e);
+  cpu::outb(base_ + kData, 0xae);
+  if (cpu::inb(base_ + kData) != 0xae) {
+    present_ = false;
+    return false;
+  }
+  cpu::outb(base_ + kMcr, 0x0f);  // normal operation, OUT2 set so IRQs can reach the PIC/IOAPIC
+  present_ = true;
+  return true;
+}
+
+void Uart16550::write_byte(uint8_t b) {
+  if (!present_) return;
+  while ((cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) cpu::pause();
+  cpu::outb(base_ + kData, b);
+  ++written_;
+}
+
+void Uart16550::write(const char* s, size_t n) {
+  for (size_t i = 0; i < n; ++i) write_byte(static_cast<uint8_t>(s[i]));
+}
+
+int Uart16550::try_read() {
+  if (!present_ || (cpu::inb(base_ + kLsr) & kLsrDataReady) == 0) return -1;
+  return cpu::inb(base_ + kData);
+}
+
+}  // namespace glass::drivers

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""The harness behind ./glass: run, test, debug, bench, format (see ./glass help).
+
+Every option is parsed by argparse, so an unknown flag prints usage and exits 2. Problems the user
+can fix (a missing tool, a bad kernel command line) are printed as one 'glass: ...' line with a
+non-zero exit, never a traceback.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import build  # noqa: E402
+import qemu  # noqa: E402
+from qemu import HarnessError  # noqa: E402
+
+
+def add_boot_options(p, default_cmdline=''):
+    p.add_argument('--mem', default='512M', help='guest RAM, as QEMU -m takes it (default 512M)')
+    p.add_argument('--cmdline', default=default_cmdline,
+                   help='kernel command line, e.g. "ktest=all" or "demo=list quiet"')
+    p.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto',
+                   help='QEMU accelerator; auto = KVM only if a probe shows it works')
+
+
+def parser():
+    ap = argparse.ArgumentParser(prog='./glass', description='Glass: build, boot, test, debug.')
+    sub = ap.add_subparsers(dest='command', required=True)
+
+    run = sub.add_parser('run', help='build and boot Glass; console on this terminal')
+    add_boot_options(run)
+    run.add_argument('--no-gui', action='store_true',
+                     help='do not open the inspector (it needs a display)')
+    run.add_argument('--exit-after-ready', action='store_true',
+                     help='stop as soon as the kernel prints its ready line (scripts, CI)')
+    run.add_argument('--timeout', type=float, default=60.0,
+                     help='with --exit-after-ready: give up after this many seconds')
+
+    test = sub.add_parser('test', help='run every test layer')
+    test.add_argument('--layer', action='append',
+                      choices=['format', 'host', 'tsan', 'kernel', 'e2e'],
+                      help='run only this layer (repeatable); default: all')
+    test.add_argument('--ktest', default='all', help='kernel suites for the kernel layer')
+    test.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+    test.add_argument('-v', '--verbose', action='store_true', help='show every test, not only failures')
+
+    dbg = sub.add_parser('debug', help='QEMU paused with a gdb stub, and gdb with kernel symbols')
+    add_boot_options(dbg)
+    dbg.add_argument('--batch', action='store_true',
+                     help='run gdb in batch mode (no terminal needed) with the -ex commands given')
+    dbg.add_argument('-ex', dest='gdb_commands', action='append', default=[],
+                     metavar='CMD', help='a gdb command (repeatable), as gdb -ex takes it')
+
+    bench = sub.add_parser('bench', help='benchmarks; ends with RATIO lines')
+    bench.add_argument('names', nargs='*', help='which benchmarks (default: all): boot, mm')
+    bench.add_argument('--runs', type=int, default=5, help='boots per kernel for "boot" (>= 5)')
+    bench.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
+    fmt = sub.add_parser('format', help='apply .clang-format to all project C++ files')
+    fmt.add_argument('--check', action='store_true', help='only report files that need it')
+    return ap
+
+
+def cmd_run(a):
+    build.scons(['kernel', 'baseline'])
+    cmdline = a.cmdline
+    if a.exit_after_ready:
+        cmdline = (cmdline + ' exit_after_ready').strip()
+    iso = qemu.iso_for(cmdline)
+    accel = qemu.choose_accel(a.accel)
+    sock = os.path.join(qemu.RUN_DIR, 'telemetry.sock')
+    if a.exit_after_ready:
+        result = qemu.boot(iso, mem=a.mem, accel=accel, timeout=a.timeout, echo=True,
+                           telemetry_socket=sock)
+        if result.ready_line() is None:
+            print(f'glass: no ready line ({result.kernel_exit}); last console lines above',
+                  file=sys.stderr)
+            if result.stderr.strip():
+                print(result.stderr.strip(), file=sys.stderr)
+            return 1
+        return 0 if result.kernel_exit == 'success' else 1
+    if not a.no_gui:
+        print('glass: the inspector (glass-inspect) is not built yet; showing the console only.')
+    print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
+          'quit QEMU with Ctrl-A X')
+    args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)
+    os.execvp(args[0], args)
+
+
+def main(argv):
+    a = parser().parse_args(argv)
+    try:
+        if a.command == 'run':
+            return cmd_run(a)
+        if a.command == 'test':
+            import layers
+            return layers.run_all(a)
+        if a.command == 'debug':
+            import debug
+            return debug.run(a)
+        if a.command == 'bench':
+            import bench
+            return bench.run(a)
+        if a.command == 'format':
+            import formatting
+            return formatting.run(check=a.check)
+    except HarnessError as e:
+        print(f'glass: {e}', file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

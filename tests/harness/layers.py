@@ -1,0 +1,148 @@
+"""./glass test: every layer, one tally, one closing line "N passed, M failed".
+
+Layers (in order): format (clang-format clean), host (GoogleTest under ASan+UBSan), tsan
+(multi-threaded stress under ThreadSanitizer), kernel (ktests booted in QEMU at each memory size),
+e2e (whole-product checks: boot to ready, bad input, the harness catching failures and panics,
+gdb in batch mode). Each GoogleTest case and each ktest counts as one test; each e2e check too.
+The exit status is non-zero if anything failed or could not run.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import build
+import e2e
+import ktap
+import qemu
+from qemu import BUILD, ROOT, HarnessError
+
+# Memory sizes the kernel suites boot at: the small and large ends exercise the frame allocator's
+# table placement and the PCI hole below 4 GiB; 512M is the default everyone runs.
+KERNEL_MEMORY_SIZES = ['512M', '64M', '4G']
+KTEST_TIMEOUT = 120.0
+
+
+class Tally:
+    def __init__(self, verbose):
+        self.passed = 0
+        self.failed = []
+        self.verbose = verbose
+
+    def record(self, layer, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+            if self.verbose:
+                print(f'  ok      {layer}: {name}')
+        else:
+            self.failed.append(f'{layer}: {name}')
+            print(f'  FAILED  {layer}: {name}')
+            for line in detail.splitlines()[:60]:
+                print(f'          {line}')
+
+
+def layer_format(t):
+    import formatting
+    bad = formatting.unformatted()
+    t.record('format', 'clang-format clean', not bad,
+             'run ./glass format; files: ' + ', '.join(bad) if bad else '')
+
+
+def run_gtest(t, layer, binary):
+    path = os.path.join(BUILD, binary)
+    out = os.path.join(BUILD, 'test', layer + '.json')
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    if os.path.exists(out):
+        os.unlink(out)
+    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1', TSAN_OPTIONS='halt_on_error=1')
+    proc = subprocess.run([path, f'--gtest_output=json:{out}'], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env=env)
+    if not os.path.exists(out):
+        t.record(layer, os.path.basename(binary), False,
+                 f'exited {proc.returncode} without a report:\n' + proc.stdout[-4000:])
+        return
+    with open(out) as f:
+        report = json.load(f)
+    for suite in report.get('testsuites', []):
+        for case in suite.get('testsuite', []):
+            failures = case.get('failures', [])
+            detail = '\n'.join(x.get('failure', '') for x in failures)
+            t.record(layer, f"{suite['name']}.{case['name']}", not failures, detail)
+    if proc.returncode != 0 and not any(s.get('failures') for s in report.get('testsuites', [])):
+        t.record(layer, os.path.basename(binary), False,
+                 f'exited {proc.returncode}:\n' + proc.stdout[-4000:])
+
+
+def ktest_boot(selection, mem, accel):
+    iso = qemu.iso_for(f'ktest={selection}')
+    return qemu.boot(iso, mem=mem, accel=accel, timeout=KTEST_TIMEOUT)
+
+
+def record_ktests(t, mem, result):
+    layer = f'kernel@{mem}'
+    report = ktap.parse(result.lines)
+    for test in report.tests:
+        t.record(layer, test.full_name, test.ok, '\n'.join(test.diagnostics))
+    for name in report.unknown_suites:
+        t.record(layer, f'suite {name}', False, 'no such suite')
+    clean_end = result.kernel_exit in ('success', 'tests failed') and report.started
+    if not clean_end or report.panic:
+        detail = [f'kernel run ended with: {result.kernel_exit}']
+        if report.panic:
+            detail += report.panic[:40]
+        else:
+            detail += ['last console lines:'] + result.tail()
+        t.record(layer, 'run completed', False, '\n'.join(detail))
+
+
+def run_all(a):
+    start = time.monotonic()
+    layers = a.layer or ['format', 'host', 'tsan', 'kernel', 'e2e']
+    t = Tally(a.verbose)
+    targets = []
+    if 'host' in layers:
+        targets.append('host')
+    if 'tsan' in layers:
+        targets.append('tsan')
+    if 'kernel' in layers or 'e2e' in layers:
+        targets += ['kernel', 'baseline']
+    print(f"glass test: layers {', '.join(layers)}")
+    if 'format' in layers:
+        layer_format(t)
+    try:
+        if targets:
+            build.scons(targets)
+    except HarnessError as e:
+        t.record('build', 'scons ' + ' '.join(targets), False, str(e))
+        return finish(t, start)
+    accel = qemu.choose_accel(a.accel) if ('kernel' in layers or 'e2e' in layers) else None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # QEMU boots run beside the host binaries: each uses one core.
+        boots = {}
+        if 'kernel' in layers:
+            iso = qemu.iso_for(f'ktest={a.ktest}')  # build the ISO once, before the threads
+            del iso
+            for mem in KERNEL_MEMORY_SIZES:
+                boots[mem] = pool.submit(ktest_boot, a.ktest, mem, accel)
+        if 'host' in layers:
+            run_gtest(t, 'host', 'host/glass_host_tests')
+        if 'tsan' in layers:
+            run_gtest(t, 'tsan', 'tsan/glass_tsan_tests')
+        for mem, fut in boots.items():
+            record_ktests(t, mem, fut.result())
+    if 'e2e' in layers:
+        e2e.run(t, accel)
+    return finish(t, start)
+
+
+def finish(t, start):
+    print(f'glass test: {time.monotonic() - start:.1f} s')
+    if t.failed:
+        print('failed:')
+        for name in t.failed:
+            print(f'  {name}')
+    print(f'{t.passed} passed, {len(t.failed)} failed')
+    sys.stdout.flush()
+    return 1 if t.failed else 0

@@ -1,0 +1,209 @@
+"""Booting Glass in QEMU: the command line, the KVM probe, per-command-line ISOs, captured boots.
+
+Invariants kept here:
+- TCG unless a probe (a real boot of the baseline kernel under KVM, with a timeout) shows KVM
+  works; the verdict is cached per host boot (/proc/sys/kernel/random/boot_id).
+- COM1 is the console (KTAP, panics); COM2 is the telemetry channel on a unix socket under
+  build/run/ that QEMU serves without waiting for a client.
+- A captured boot never outlives its deadline: the whole QEMU process group is killed.
+- The kernel leaves QEMU through isa-debug-exit: QEMU's status is (code << 1) | 1, decoded here.
+"""
+import hashlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, 'build')
+RUN_DIR = os.path.join(BUILD, 'run')
+KERNEL_ELF = os.path.join(BUILD, 'kernel', 'glass.elf')
+KERNEL_SYM = os.path.join(BUILD, 'kernel', 'glass.sym')
+KERNEL_ISO = os.path.join(BUILD, 'kernel', 'glass.iso')
+BASELINE_ISO = os.path.join(BUILD, 'baseline', 'baseline.iso')
+GRUB_CFG = os.path.join(ROOT, 'kernel', 'boot', 'grub.cfg')
+READY_PREFIX = 'GLASS READY'
+
+# Kernel exit codes (kernel/core/shutdown.h) as QEMU reports them.
+EXIT_NAMES = {1: 'success', 3: 'tests failed', 5: 'panic'}
+
+
+class HarnessError(Exception):
+    """A problem the user must fix (missing tool, bad option); printed without a traceback."""
+
+
+def require_tool(name, package):
+    if shutil.which(name) is None:
+        raise HarnessError(f"'{name}' not found (Debian package {package}); "
+                           "'./glass run' or './glass test' installs it")
+
+
+def _probe_cache():
+    try:
+        with open('/proc/sys/kernel/random/boot_id') as f:
+            boot_id = f.read().strip()
+    except OSError:
+        boot_id = 'unknown'
+    return os.path.join(RUN_DIR, 'kvm-probe'), boot_id
+
+
+def kvm_works(verbose=False):
+    """True if a baseline boot under KVM reaches its ready line within 4 s."""
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return False
+    path, boot_id = _probe_cache()
+    try:
+        with open(path) as f:
+            cached_id, verdict = f.read().split()
+        if cached_id == boot_id:
+            return verdict == 'yes'
+    except (OSError, ValueError):
+        pass
+    if not os.path.exists(BASELINE_ISO):
+        return False
+    result = boot(BASELINE_ISO, accel='kvm', timeout=4.0, stop_at_ready=True)
+    ok = result.ready_at is not None
+    os.makedirs(RUN_DIR, exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(f"{boot_id} {'yes' if ok else 'no'}\n")
+    if verbose:
+        print(f"glass: KVM probe: {'works' if ok else 'does not work here; using TCG'}")
+    return ok
+
+
+def choose_accel(requested):
+    """requested: 'auto', 'tcg' or 'kvm'."""
+    if requested == 'tcg':
+        return 'tcg'
+    if requested == 'kvm':
+        if not kvm_works():
+            raise HarnessError('--accel kvm: the KVM probe failed (no /dev/kvm, or it hangs)')
+        return 'kvm'
+    return 'kvm' if kvm_works() else 'tcg'
+
+
+def iso_for(cmdline):
+    """The ISO whose grub.cfg passes exactly `cmdline` to the kernel (built once, then cached)."""
+    from make_iso import build_iso  # same folder
+    key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
+    out = os.path.join(BUILD, 'iso', f'glass-{key}.iso')
+    inputs = [KERNEL_ELF, KERNEL_SYM, GRUB_CFG]
+    for p in inputs:
+        if not os.path.exists(p):
+            raise HarnessError(f'{os.path.relpath(p, ROOT)} is missing: build first (scons kernel)')
+    if os.path.exists(out) and os.path.getmtime(out) >= max(os.path.getmtime(p) for p in inputs):
+        return out
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    try:
+        build_iso(out, KERNEL_ELF, GRUB_CFG, module=KERNEL_SYM, cmdline=cmdline)
+    except ValueError as e:
+        raise HarnessError(str(e)) from None
+    with open(out + '.cmdline', 'w') as f:
+        f.write(cmdline + '\n')
+    return out
+
+
+def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=False,
+              gdb_port=None):
+    require_tool('qemu-system-x86_64', 'qemu-system-x86')
+    if not os.path.exists(iso):
+        raise HarnessError(f'ISO {os.path.relpath(iso, ROOT)} is missing: build first')
+    args = ['qemu-system-x86_64', '-machine', 'q35', '-accel', accel,
+            '-cpu', 'host' if accel == 'kvm' else 'max',
+            '-m', mem, '-smp', '1', '-no-reboot', '-display', 'none', '-vga', 'none',
+            '-nodefaults', '-drive', f'file={iso},media=cdrom,if=ide,format=raw,readonly=on',
+            '-boot', 'd', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+    args += ['-serial', 'mon:stdio' if interactive else 'stdio']
+    if telemetry_socket:
+        os.makedirs(os.path.dirname(telemetry_socket), exist_ok=True)
+        if os.path.exists(telemetry_socket):
+            os.unlink(telemetry_socket)
+        args += ['-serial', f'unix:{telemetry_socket},server=on,wait=off']
+    else:
+        args += ['-serial', 'null']
+    if gdb_port is not None:
+        args += ['-gdb', f'tcp:127.0.0.1:{gdb_port}', '-S']
+    return args
+
+
+@dataclass
+class BootResult:
+    lines: list = field(default_factory=list)  # console lines, '\r' stripped
+    status: int = None           # QEMU exit status (None if killed)
+    timed_out: bool = False
+    elapsed: float = 0.0         # wall seconds from QEMU start to exit (or kill)
+    ready_at: float = None       # wall seconds from QEMU start to the ready line
+    stderr: str = ''
+
+    @property
+    def kernel_exit(self):
+        """'success', 'tests failed', 'panic', or a description of how QEMU ended."""
+        if self.timed_out:
+            return 'timeout'
+        return EXIT_NAMES.get(self.status, f'qemu status {self.status}')
+
+    def ready_line(self):
+        return next((ln for ln in self.lines if ln.startswith(READY_PREFIX)), None)
+
+    def tail(self, n=25):
+        return self.lines[-n:]
+
+
+def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
+         telemetry_socket=None):
+    """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready)."""
+    args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket)
+    start = time.monotonic()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    result = BootResult()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, 'out')
+    sel.register(proc.stderr, selectors.EVENT_READ, 'err')
+    partial = b''
+    err = []
+    open_streams = 2
+    try:
+        while open_streams:
+            left = start + timeout - time.monotonic()
+            if left <= 0:
+                result.timed_out = True
+                break
+            for key, _ in sel.select(timeout=min(left, 0.5)):
+                chunk = os.read(key.fileobj.fileno(), 65536)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    open_streams -= 1
+                    continue
+                if key.data == 'err':
+                    err.append(chunk)
+                    continue
+                partial += chunk
+                *complete, partial = partial.split(b'\n')
+                for raw in complete:
+                    line = raw.decode('utf-8', 'replace').replace('\r', '')
+                    result.lines.append(line)
+                    if echo:
+                        print(line, flush=True)
+                    if result.ready_at is None and line.startswith(READY_PREFIX):
+                        result.ready_at = time.monotonic() - start
+            if stop_at_ready and result.ready_at is not None:
+                break
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait()
+        result.elapsed = time.monotonic() - start
+        sel.close()
+    if partial:
+        result.lines.append(partial.decode('utf-8', 'replace').replace('\r', ''))
+    if not result.timed_out and not (stop_at_ready and result.ready_at is not None):
+        result.status = proc.returncode
+    result.stderr = b''.join(err).decode('utf-8', 'replace')
+    return result
