@@ -7,6 +7,7 @@
 #include "kernel/core/kprintf.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/panic.h"
 
 extern "C" const glass::ktest::Case* const __start_ktest_cases[];
 extern "C" const glass::ktest::Case* const __stop_ktest_cases[];
@@ -93,6 +94,28 @@ unsigned report_unknown_suites(const char* selection) {
     p = *end == ',' ? end + 1 : end;
   }
   return unknown;
+}
+
+// The compiler emits a file's test records in no promised order (GCC: reversed), so each suite is
+// put back into source order (file, then line): tests may rely on running after one another, as
+// exceptions.recovery_restores_interrupts does.
+constexpr unsigned kMaxCasesPerSuite = 128;
+
+bool source_before(const Case* a, const Case* b) {
+  const int by_file = __builtin_strcmp(a->file, b->file);
+  return by_file != 0 ? by_file < 0 : a->line < b->line;
+}
+
+unsigned suite_in_source_order(CaseIt first, const Case** out) {
+  unsigned n = 0;
+  for (CaseIt c = first; c != cases_end(); ++c) {
+    if (!str_eq((*c)->suite, (*first)->suite)) continue;
+    if (n == kMaxCasesPerSuite) panic("ktest: suite %s has more than %u tests", (*first)->suite, n);
+    unsigned i = n++;
+    for (; i > 0 && source_before(*c, out[i - 1]); --i) out[i] = out[i - 1];
+    out[i] = *c;
+  }
+  return n;
 }
 
 void call_test(void* arg) {
@@ -185,14 +208,13 @@ ExitCode run(const char* selection) {
   for (CaseIt s = cases_begin(); s != cases_end(); ++s) {
     const char* suite = (*s)->suite;
     if (suite_seen_before(s) || !selected(selection, suite)) continue;
-    unsigned count = 0;
-    for (CaseIt c = s; c != cases_end(); ++c) count += str_eq((*c)->suite, suite);
+    const Case* order[kMaxCasesPerSuite];
+    const unsigned count = suite_in_source_order(s, order);
     kprintf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", suite, count);
-    unsigned test_no = 0, suite_failed = 0;
-    for (CaseIt c = s; c != cases_end(); ++c) {
-      if (!str_eq((*c)->suite, suite)) continue;
-      const bool ok = run_one(**c);
-      kprintf("    %s %u %s\n", ok ? "ok" : "not ok", ++test_no, (*c)->name);
+    unsigned suite_failed = 0;
+    for (unsigned i = 0; i < count; ++i) {
+      const bool ok = run_one(*order[i]);
+      kprintf("    %s %u %s\n", ok ? "ok" : "not ok", i + 1, order[i]->name);
       if (ok) {
         ++passed_total;
       } else {

@@ -26,3 +26,7 @@ KTEST(selftest_panic, deliberate_panic) {
 KTEST(selftest_fault, unexpected_page_fault) {
   *reinterpret_cast<volatile uint64_t*>(0x2000) = 0xdead;
 }
+
+KTEST(selftest_hang, spins_forever) {
+  for (;;) asm volatile("pause");
+}

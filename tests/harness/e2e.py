@@ -49,10 +49,25 @@ def check_unknown_option_warns(accel):
 def check_failure_is_reported(accel):
     r = boot_with('ktest=selftest_fail', accel)
     report = ktap.parse(r.lines)
-    names = [t.full_name for t in report.failed]
-    ok = (r.kernel_exit == 'tests failed' and 'selftest_fail.deliberate_failure' in names and
-          any('expected' in d for t in report.failed for d in t.diagnostics))
-    return ok, '' if ok else f'exit {r.kernel_exit}, failed tests {names}\n' + '\n'.join(r.tail())
+    got = [(t.name, t.ok) for t in report.tests]
+    # Source order, and each outcome exactly: a value mismatch, a declared fault that never came,
+    # the wrong fault, then a passing test proving the run went on after all of them.
+    want = [('deliberate_failure', False), ('declared_fault_never_happens', False),
+            ('wrong_fault_happens', False), ('passing_test_after_failures', True)]
+    diags = '\n'.join(d for t in report.tests for d in t.diagnostics)
+    ok = (r.kernel_exit == 'tests failed' and got == want and 'got 0x2 (2) vs 0x3 (3)' in diags
+          and 'but the test returned normally' in diags and 'got #UD invalid opcode' in diags)
+    return ok, '' if ok else f'exit {r.kernel_exit}, tests {got}\n{diags}\n' + '\n'.join(r.tail())
+
+
+def check_hang_times_out(accel):
+    from layers import ktest_findings
+    r = qemu.boot(qemu.iso_for('ktest=selftest_hang'), accel=accel, timeout=6.0)
+    findings = ktest_findings(r)
+    run = [f for f in findings if f[0] == 'run completed']
+    ok = (r.kernel_exit == 'timeout' and len(run) == 1 and not run[0][1] and
+          'ended with: timeout' in run[0][2] and '# Subtest: selftest_hang' in run[0][2])
+    return ok, '' if ok else f'exit {r.kernel_exit}, findings {findings}'
 
 
 def check_panic_is_decoded(accel):
@@ -100,6 +115,7 @@ CHECKS = [
     ('unknown kernel option warns and boot continues', check_unknown_option_warns),
     ('a failing ktest fails the run and is named', check_failure_is_reported),
     ('a panic in a ktest is reported with its decode', check_panic_is_decoded),
+    ('a hung ktest run times out with the last console lines', check_hang_times_out),
     ('an unexpected #PF in a ktest is decoded (cr2, error bits)', check_fault_is_decoded),
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
@@ -109,7 +125,8 @@ CHECKS = [
 def run(tally, accel):
     # Build every ISO first (grub-mkrescue is not thread-safe with itself on one output dir).
     for cmdline in ('exit_after_ready', 'exit_after_ready bogus_option=1 quiet',
-                    'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault'):
+                    'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault',
+                    'ktest=selftest_hang'):
         qemu.iso_for(cmdline)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, accel)) for name, fn in CHECKS]

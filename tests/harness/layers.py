@@ -80,13 +80,13 @@ def ktest_boot(selection, mem, accel):
     return qemu.boot(iso, mem=mem, accel=accel, timeout=KTEST_TIMEOUT)
 
 
-def record_ktests(t, mem, result):
-    layer = f'kernel@{mem}'
+def ktest_findings(result):
+    """(name, ok, detail) for every ktest in a boot's output, plus one for the run itself when it
+    did not end cleanly (panic, timeout, QEMU failure): that finding carries the panic decode or,
+    failing that, the last console lines."""
     report = ktap.parse(result.lines)
-    for test in report.tests:
-        t.record(layer, test.full_name, test.ok, '\n'.join(test.diagnostics))
-    for name in report.unknown_suites:
-        t.record(layer, f'suite {name}', False, 'no such suite')
+    findings = [(test.full_name, test.ok, '\n'.join(test.diagnostics)) for test in report.tests]
+    findings += [(f'suite {name}', False, 'no such suite') for name in report.unknown_suites]
     clean_end = result.kernel_exit in ('success', 'tests failed') and report.started
     if not clean_end or report.panic:
         detail = [f'kernel run ended with: {result.kernel_exit}']
@@ -94,7 +94,13 @@ def record_ktests(t, mem, result):
             detail += report.panic[:40]
         else:
             detail += ['last console lines:'] + result.tail()
-        t.record(layer, 'run completed', False, '\n'.join(detail))
+        findings.append(('run completed', False, '\n'.join(detail)))
+    return findings
+
+
+def record_ktests(t, mem, result):
+    for name, ok, detail in ktest_findings(result):
+        t.record(f'kernel@{mem}', name, ok, detail)
 
 
 def run_all(a):
