@@ -14,7 +14,7 @@ def scons(targets):
     log = os.path.join(BUILD, 'logs', 'build.log')
     jobs = str(max(2, os.cpu_count() or 2))
     with open(log, 'w') as f:
-        proc = subprocess.run(['scons', '-Q', '-j', jobs] + targets, cwd=ROOT, stdout=f,
+        proc = subprocess.run(['scons', '-Q', '-j', jobs, f'build={os.path.relpath(BUILD, ROOT)}'] + targets, cwd=ROOT, stdout=f,
                               stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         with open(log) as f:

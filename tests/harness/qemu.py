@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, 'build')
+# GLASS_BUILD_DIR (relative to the top) lets two checkouts' worth of builds share one tree.
+BUILD = os.path.join(ROOT, os.environ.get('GLASS_BUILD_DIR', 'build'))
 RUN_DIR = os.path.join(BUILD, 'run')
 KERNEL_ELF = os.path.join(BUILD, 'kernel', 'glass.elf')
 KERNEL_SYM = os.path.join(BUILD, 'kernel', 'glass.sym')

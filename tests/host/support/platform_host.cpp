@@ -1,31 +1,63 @@
 // Host implementation of the platform seam (kernel/lib/platform.h): threads stand in for CPUs,
 // stderr for the console, abort() for a panic stop so GoogleTest death tests can match messages.
-// Invariant: CPU ids are dense and stable per thread for the life of the process.
+//
+// Invariants: a live thread holds one CPU id, dense in 0..kMaxCpus-1, from its first
+// current_cpu() call until it exits; ids are recycled, so a test process may create any number of
+// threads over its life, but more than kMaxCpus alive at once is a panic (two threads sharing an id
+// would silently share per-CPU state). Spinning yields the host CPU now and then, because a ticket
+// lock hands over only when the next waiter is scheduled, and tests run more threads than cores.
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 
+#include "kernel/lib/panic.h"
 #include "kernel/lib/platform.h"
 
 namespace glass::platform {
 namespace {
-std::atomic<unsigned> g_next_cpu{0};
-thread_local unsigned t_cpu = ~0u;
+
+static_assert(kMaxCpus <= 64, "CPU ids are tracked in one 64-bit mask");
+std::atomic<uint64_t> g_cpus_in_use{0};
+
+struct CpuSlot {
+  unsigned id = ~0u;
+  ~CpuSlot() {
+    if (id != ~0u) g_cpus_in_use.fetch_and(~(uint64_t{1} << id));
+  }
+};
+thread_local CpuSlot t_cpu;
+thread_local unsigned t_spins = 0;
+
+unsigned claim_cpu_id() {
+  uint64_t used = g_cpus_in_use.load();
+  for (;;) {
+    if (used == ~uint64_t{0}) panic("host: more than %u threads alive use per-CPU state", kMaxCpus);
+    const unsigned id = static_cast<unsigned>(__builtin_ctzll(~used));
+    if (g_cpus_in_use.compare_exchange_weak(used, used | (uint64_t{1} << id))) return id;
+  }
+}
+
 }  // namespace
 
 void cpu_relax() {
-  __builtin_ia32_pause();
+  if (++t_spins % 64 == 0) {
+    sched_yield();
+  } else {
+    __builtin_ia32_pause();
+  }
 }
+
 uintptr_t irq_save() {
   return 0;
 }
 void irq_restore(uintptr_t) {}
 
 unsigned current_cpu() {
-  if (t_cpu == ~0u) t_cpu = g_next_cpu.fetch_add(1) % kMaxCpus;
-  return t_cpu;
+  if (t_cpu.id == ~0u) t_cpu.id = claim_cpu_id();
+  return t_cpu.id;
 }
 
 void console_write(const char* s, size_t n) {
