@@ -13,7 +13,13 @@ import build
 import qemu
 from qemu import BUILD, HarnessError
 
-AVAILABLE = ['boot', 'mm']
+BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bench')
+
+
+def available():
+    """'boot' plus one name per tests/bench/<name>_bench.cpp (each a Google Benchmark binary)."""
+    names = sorted(f[:-len('_bench.cpp')] for f in os.listdir(BENCH_DIR) if f.endswith('_bench.cpp'))
+    return ['boot'] + names
 
 
 def bench_boot(a, ratios):
@@ -47,10 +53,11 @@ def bench_boot(a, ratios):
     ratios.append(('boot_guest_init_vs_50ms_budget', med_init / 50.0, '<1.0'))
 
 
-def bench_mm(a, ratios):
+def bench_binary(name, ratios):
+    """Runs build/bench/<name>_bench: its table is shown, its RATIO lines collected for the end."""
     build.scons(['bench'])
-    binary = os.path.join(BUILD, 'bench', 'mm_bench')
-    out = os.path.join(BUILD, 'bench', 'mm.json')
+    binary = os.path.join(BUILD, 'bench', f'{name}_bench')
+    out = os.path.join(BUILD, 'bench', f'{name}.json')
     proc = subprocess.run([binary, f'--benchmark_out={out}', '--benchmark_out_format=json'],
                           stdout=subprocess.PIPE, text=True)
     for line in proc.stdout.splitlines():
@@ -60,19 +67,22 @@ def bench_mm(a, ratios):
         else:
             print(line)
     if proc.returncode != 0:
-        raise HarnessError(f'mm_bench exited {proc.returncode}')
+        raise HarnessError(f'{name}_bench exited {proc.returncode}')
 
 
 def run(a):
-    names = a.names or AVAILABLE
-    unknown = [n for n in names if n not in AVAILABLE]
+    names = a.names or available()
+    unknown = [n for n in names if n not in available()]
     if unknown:
         print(f"glass bench: unknown benchmark {', '.join(unknown)}; available: "
-              f"{', '.join(AVAILABLE)}", file=sys.stderr)
+              f"{', '.join(available())}", file=sys.stderr)
         return 2
     ratios = []
     for n in names:
-        {'boot': bench_boot, 'mm': bench_mm}[n](a, ratios)
+        if n == 'boot':
+            bench_boot(a, ratios)
+        else:
+            bench_binary(n, ratios)
         print()
     for name, value, goal in ratios:
         print(f'RATIO {name} {value:.3f} goal {goal}')

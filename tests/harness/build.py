@@ -19,6 +19,7 @@ def scons(targets):
     if proc.returncode != 0:
         with open(log) as f:
             lines = f.read().splitlines()
-        errors = [ln for ln in lines if 'error' in ln.lower()] or lines[-30:]
-        raise HarnessError('build failed (full log: build/logs/build.log):\n  ' +
-                           '\n  '.join(errors[:40]))
+        # Drop the echoed commands; what is left is what the compiler, linker or SCons said.
+        said = [ln for ln in lines if not ln.startswith(('g++ ', 'ld ', 'python3 ', 'Building '))]
+        raise HarnessError(f'build failed (full log: {os.path.relpath(log, ROOT)}):\n  ' +
+                           '\n  '.join(said[-40:]))

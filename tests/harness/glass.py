@@ -53,7 +53,7 @@ def parser():
                      metavar='CMD', help='a gdb command (repeatable), as gdb -ex takes it')
 
     bench = sub.add_parser('bench', help='benchmarks; ends with RATIO lines')
-    bench.add_argument('names', nargs='*', help='which benchmarks (default: all): boot, mm')
+    bench.add_argument('names', nargs='*', help='which benchmarks (default: all): boot, and one per tests/bench/<name>_bench.cpp')
     bench.add_argument('--runs', type=int, default=5, help='boots per kernel for "boot" (>= 5)')
     bench.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
 

@@ -165,7 +165,12 @@ long_mode_high:
   jmp 5b
 
 .section .bss
-.align 16
+/* One page below the stack is left unmapped once the kernel's own page tables are in place, so
+ * an overflow faults (on the #DF IST stack) instead of silently running into other data. */
+.align 4096
+.global boot_kernel_stack_guard
+boot_kernel_stack_guard:
+  .skip 4096
 .global boot_kernel_stack_bottom
 boot_kernel_stack_bottom:
   .skip 32768

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+extern "C" char boot_kernel_stack_guard[];  // boot.S
+
 namespace glass::arch {
 namespace {
 
@@ -23,7 +25,12 @@ struct [[gnu::packed]] GdtPointer {
 };
 
 constexpr size_t kIstStackSize = 16384;
-alignas(16) uint8_t g_ist_stacks[3][kIstStackSize];
+// Each IST stack sits above a guard page that the kernel's own page tables leave unmapped.
+struct alignas(4096) IstStack {
+  uint8_t guard[4096];
+  uint8_t stack[kIstStackSize];
+};
+IstStack g_ist_stacks[3];
 Tss g_tss;
 // null, kernel code, kernel data, user data, user code, TSS (two slots)
 alignas(16) uint64_t g_gdt[7] = {
@@ -40,7 +47,7 @@ alignas(16) uint64_t g_gdt[7] = {
 
 void gdt_init() {
   for (int i = 0; i < 3; ++i) {
-    g_tss.ist[i] = reinterpret_cast<uint64_t>(&g_ist_stacks[i][kIstStackSize]);
+    g_tss.ist[i] = reinterpret_cast<uint64_t>(&g_ist_stacks[i].stack[kIstStackSize]);
   }
   g_tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
   const uint64_t base = reinterpret_cast<uint64_t>(&g_tss);
@@ -72,9 +79,20 @@ void gdt_init() {
 }
 
 bool address_on_ist_stack(uint64_t addr) {
-  auto lo = reinterpret_cast<uint64_t>(&g_ist_stacks[0][0]);
-  auto hi = reinterpret_cast<uint64_t>(&g_ist_stacks[2][kIstStackSize]);
-  return addr >= lo && addr < hi;
+  for (const IstStack& s : g_ist_stacks) {
+    auto lo = reinterpret_cast<uint64_t>(&s.stack[0]);
+    if (addr >= lo && addr < lo + kIstStackSize) return true;
+  }
+  return false;
+}
+
+size_t stack_guard_pages(uint64_t* out, size_t max) {
+  size_t n = 0;
+  if (n < max) out[n++] = reinterpret_cast<uint64_t>(boot_kernel_stack_guard);
+  for (const IstStack& s : g_ist_stacks) {
+    if (n < max) out[n++] = reinterpret_cast<uint64_t>(&s.guard[0]);
+  }
+  return n;
 }
 
 }  // namespace glass::arch

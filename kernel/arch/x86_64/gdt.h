@@ -4,6 +4,7 @@
 // Invariant: installed once per CPU before the IDT is loaded; never changed afterwards.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace glass::arch {
@@ -21,5 +22,8 @@ inline constexpr uint8_t kIstMachineCheck = 3;
 void gdt_init();
 // Bounds of an IST stack, so the backtrace walker knows which frames are plausible.
 bool address_on_ist_stack(uint64_t addr);
+// Virtual addresses of the guard pages below every kernel stack (boot stack, IST stacks): the
+// kernel address space leaves them unmapped. Returns how many were written (at most max).
+size_t stack_guard_pages(uint64_t* out, size_t max);
 
 }  // namespace glass::arch
