@@ -60,6 +60,14 @@ int strncmp(const char* a, const char* b, size_t n) {
   return 0;
 }
 
+char* strstr(const char* haystack, const char* needle) {
+  const size_t n = strlen(needle);
+  for (; *haystack; ++haystack) {
+    if (strncmp(haystack, needle, n) == 0) return const_cast<char*>(haystack);
+  }
+  return n == 0 ? const_cast<char*>(haystack) : nullptr;
+}
+
 void __cxa_pure_virtual() {
   glass::panic("pure virtual function called");
 }
