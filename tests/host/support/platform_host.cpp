@@ -22,13 +22,17 @@ namespace {
 static_assert(kMaxCpus <= 64, "CPU ids are tracked in one 64-bit mask");
 std::atomic<uint64_t> g_cpus_in_use{0};
 
+// The id lives in a trivial thread_local (a plain TLS load on every call); the slot with the
+// destructor that gives it back is touched only once, when the id is claimed, because a
+// thread_local with a destructor costs an initialisation check on every access.
+thread_local unsigned t_cpu_id = ~0u;
 struct CpuSlot {
   unsigned id = ~0u;
   ~CpuSlot() {
     if (id != ~0u) g_cpus_in_use.fetch_and(~(uint64_t{1} << id));
   }
 };
-thread_local CpuSlot t_cpu;
+thread_local CpuSlot t_slot;
 thread_local unsigned t_spins = 0;
 
 unsigned claim_cpu_id() {
@@ -56,8 +60,11 @@ uintptr_t irq_save() {
 void irq_restore(uintptr_t) {}
 
 unsigned current_cpu() {
-  if (t_cpu.id == ~0u) t_cpu.id = claim_cpu_id();
-  return t_cpu.id;
+  if (__builtin_expect(t_cpu_id == ~0u, 0)) {
+    t_cpu_id = claim_cpu_id();
+    t_slot.id = t_cpu_id;
+  }
+  return t_cpu_id;
 }
 
 void console_write(const char* s, size_t n) {
