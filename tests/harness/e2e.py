@@ -88,6 +88,16 @@ def check_fault_is_decoded(accel):
     return ok, '' if ok else f'exit {r.kernel_exit}, crashed_in {report.crashed_in}\n' + text
 
 
+def check_glass_test_fails_on_a_failing_ktest(_accel):
+    p = subprocess.run([GLASS, 'test', '--layer', 'kernel', '--ktest', 'selftest_fail',
+                        '--mem', '512M'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, stdin=subprocess.DEVNULL, timeout=120, env=NESTED_ENV)
+    last = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ''
+    ok = (p.returncode == 1 and 'FAILED  kernel@512M: selftest_fail.deliberate_failure' in p.stdout
+          and last == '1 passed, 3 failed')
+    return ok, '' if ok else f'exit {p.returncode}\n' + p.stdout[-2000:]
+
+
 def check_cli_bad_input(_accel):
     problems = []
     for args in (['bogus'], ['run', '--bogus'], ['test', '--layer', 'nope'], ['bench', '--runs', 'x']):
@@ -117,6 +127,7 @@ CHECKS = [
     ('a panic in a ktest is reported with its decode', check_panic_is_decoded),
     ('a hung ktest run times out with the last console lines', check_hang_times_out),
     ('an unexpected #PF in a ktest is decoded (cr2, error bits)', check_fault_is_decoded),
+    ('./glass test exits 1 and names a failing ktest', check_glass_test_fails_on_a_failing_ktest),
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
 ]

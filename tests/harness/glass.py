@@ -42,6 +42,9 @@ def parser():
                       choices=['format', 'host', 'tsan', 'kernel', 'e2e'],
                       help='run only this layer (repeatable); default: all')
     test.add_argument('--ktest', default='all', help='kernel suites for the kernel layer')
+    test.add_argument('--mem', action='append', metavar='SIZE',
+                      help='boot the kernel layer only at this guest RAM size (repeatable); '
+                           'default: 512M, 64M and 4G')
     test.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
     test.add_argument('-v', '--verbose', action='store_true', help='show every test, not only failures')
 

@@ -130,7 +130,7 @@ def run_all(a):
         if 'kernel' in layers:
             iso = qemu.iso_for(f'ktest={a.ktest}')  # build the ISO once, before the threads
             del iso
-            for mem in KERNEL_MEMORY_SIZES:
+            for mem in a.mem or KERNEL_MEMORY_SIZES:
                 boots[mem] = pool.submit(ktest_boot, a.ktest, mem, accel)
         if 'host' in layers:
             run_gtest(t, 'host', 'host/glass_host_tests')
