@@ -39,7 +39,7 @@ def parser():
 
     test = sub.add_parser('test', help='run every test layer')
     test.add_argument('--layer', action='append',
-                      choices=['format', 'host', 'tsan', 'kernel', 'e2e'],
+                      choices=['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e'],
                       help='run only this layer (repeatable); default: all')
     test.add_argument('--ktest', default='all', help='kernel suites for the kernel layer')
     test.add_argument('--mem', action='append', metavar='SIZE',
@@ -59,6 +59,10 @@ def parser():
     bench.add_argument('names', nargs='*', help='which benchmarks (default: all): boot, and one per tests/bench/<name>_bench.cpp')
     bench.add_argument('--runs', type=int, default=5, help='boots per kernel for "boot" (>= 5)')
     bench.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
+    fz = sub.add_parser('fuzz', help='run the libFuzzer targets for longer than ./glass test does')
+    fz.add_argument('names', nargs='*', help='which targets (default: all in tests/fuzz)')
+    fz.add_argument('--seconds', type=int, default=60, help='per target (default 60)')
 
     fmt = sub.add_parser('format', help='apply .clang-format to all project C++ files')
     fmt.add_argument('--check', action='store_true', help='only report files that need it')
@@ -105,6 +109,9 @@ def main(argv):
         if a.command == 'bench':
             import bench
             return bench.run(a)
+        if a.command == 'fuzz':
+            import fuzzing
+            return fuzzing.run(a)
         if a.command == 'format':
             import formatting
             return formatting.run(check=a.check)

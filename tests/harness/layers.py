@@ -1,7 +1,8 @@
 """./glass test: every layer, one tally, one closing line "N passed, M failed".
 
 Layers (in order): format (clang-format clean), host (GoogleTest under ASan+UBSan), tsan
-(multi-threaded stress under ThreadSanitizer), kernel (ktests booted in QEMU at each memory size),
+(multi-threaded stress under ThreadSanitizer), fuzz (a short libFuzzer run per parser of outside
+input), kernel (ktests booted in QEMU at each memory size),
 e2e (whole-product checks: boot to ready, bad input, the harness catching failures and panics,
 gdb in batch mode). Each GoogleTest case and each ktest counts as one test; each e2e check too.
 The exit status is non-zero if anything failed or could not run.
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import build
 import e2e
+import fuzzing
 import ktap
 import qemu
 from qemu import BUILD, ROOT, HarnessError
@@ -105,13 +107,15 @@ def record_ktests(t, mem, result):
 
 def run_all(a):
     start = time.monotonic()
-    layers = a.layer or ['format', 'host', 'tsan', 'kernel', 'e2e']
+    layers = a.layer or ['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
     t = Tally(a.verbose)
     targets = []
     if 'host' in layers:
         targets.append('host')
     if 'tsan' in layers:
         targets.append('tsan')
+    if 'fuzz' in layers:
+        targets.append('fuzz')
     if 'kernel' in layers or 'e2e' in layers:
         targets += ['kernel', 'baseline']
     print(f"glass test: layers {', '.join(layers)}")
@@ -132,12 +136,19 @@ def run_all(a):
             del iso
             for mem in a.mem or KERNEL_MEMORY_SIZES:
                 boots[mem] = pool.submit(ktest_boot, a.ktest, mem, accel)
+        fuzz_runs = {}
+        if 'fuzz' in layers:
+            for name in fuzzing.targets():
+                fuzz_runs[name] = pool.submit(fuzzing.run_target, name, fuzzing.FUZZ_TEST_SECONDS)
         if 'host' in layers:
             run_gtest(t, 'host', 'host/glass_host_tests')
         if 'tsan' in layers:
             run_gtest(t, 'tsan', 'tsan/glass_tsan_tests')
         for mem, fut in boots.items():
             record_ktests(t, mem, fut.result())
+        for name, fut in fuzz_runs.items():
+            ok, detail = fut.result()
+            t.record('fuzz', name, ok, '' if ok else detail)
     if 'e2e' in layers:
         e2e.run(t, accel)
     return finish(t, start)
