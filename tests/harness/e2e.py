@@ -112,6 +112,30 @@ def check_cli_bad_input(_accel):
     return not problems, '\n'.join(problems)
 
 
+def check_missing_tools_are_named(_accel):
+    """With QEMU and GRUB off the PATH, ./glass names what is missing in one line, no traceback."""
+    import secrets
+    import tempfile
+    problems = []
+    with tempfile.TemporaryDirectory() as fakebin:
+        os.symlink('/usr/bin/python3', os.path.join(fakebin, 'python3'))
+        env = dict(NESTED_ENV, PATH=fakebin)
+        harness = [os.path.join(fakebin, 'python3'), os.path.join(ROOT, 'tests', 'harness', 'glass.py')]
+        cases = [
+            # The ISO for this command line is cached by the boot check, so QEMU is what is missing.
+            (['run', '--exit-after-ready'], "'qemu-system-x86_64' not found"),
+            # A command line never built before needs grub-mkrescue first.
+            (['run', '--exit-after-ready', '--cmdline', f'unbuilt_{secrets.token_hex(4)}'],
+             'grub-mkrescue not found'),
+        ]
+        for args, want in cases:
+            p = subprocess.run(harness + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+            if p.returncode != 1 or want not in p.stdout or 'Traceback' in p.stdout:
+                problems.append(f"{' '.join(args)}: exit {p.returncode}: {p.stdout[-400:]}")
+    return not problems, '\n'.join(problems)
+
+
 def check_debug_batch(_accel):
     p = subprocess.run([GLASS, 'debug', '--batch', '-ex', 'hbreak kernel_start', '-ex', 'continue',
                         '-ex', 'bt'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -130,6 +154,7 @@ CHECKS = [
     ('./glass test exits 1 and names a failing ktest', check_glass_test_fails_on_a_failing_ktest),
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
+    ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
 ]
 
 

@@ -100,7 +100,7 @@ def iso_for(cmdline):
     os.makedirs(os.path.dirname(out), exist_ok=True)
     try:
         build_iso(out, KERNEL_ELF, GRUB_CFG, module=KERNEL_SYM, cmdline=cmdline)
-    except ValueError as e:
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
         raise HarnessError(str(e)) from None
     with open(out + '.cmdline', 'w') as f:
         f.write(cmdline + '\n')
