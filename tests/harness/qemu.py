@@ -138,6 +138,7 @@ class BootResult:
     elapsed: float = 0.0         # wall seconds from QEMU start to exit (or kill)
     ready_at: float = None       # wall seconds from QEMU start to the ready line
     stderr: str = ''
+    stderr_note: str = ''        # set when the harness itself had trouble with QEMU
 
     @property
     def kernel_exit(self):
@@ -199,12 +200,19 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        proc.wait()
+        try:
+            # A QEMU stuck inside the host kernel (a hanging /dev/kvm) may not die at once;
+            # never let it hang the harness.
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            result.stderr_note = f'QEMU (pid {proc.pid}) did not exit after SIGKILL'
         result.elapsed = time.monotonic() - start
         sel.close()
     if partial:
         result.lines.append(partial.decode('utf-8', 'replace').replace('\r', ''))
     if not result.timed_out and not (stop_at_ready and result.ready_at is not None):
         result.status = proc.returncode
+    if result.stderr_note:
+        err.append(result.stderr_note.encode())
     result.stderr = b''.join(err).decode('utf-8', 'replace')
     return result
