@@ -89,6 +89,14 @@ def ktest_findings(result):
     report = ktap.parse(result.lines)
     findings = [(test.full_name, test.ok, '\n'.join(test.diagnostics)) for test in report.tests]
     findings += [(f'suite {name}', False, 'no such suite') for name in report.unknown_suites]
+    if report.started and not report.panic:
+        # A broken registry or a truncated stream must not pass as "nothing failed".
+        suites = len({t.suite for t in report.tests})
+        if not report.tests and not report.unknown_suites:
+            findings.append(('tests ran', False, 'the kernel reported no tests at all'))
+        elif report.planned_suites is not None and suites != report.planned_suites:
+            findings.append(('every planned suite ran', False,
+                             f'planned {report.planned_suites} suites, saw {suites}'))
     clean_end = result.kernel_exit in ('success', 'tests failed') and report.started
     if not clean_end or report.panic:
         detail = [f'kernel run ended with: {result.kernel_exit}']
