@@ -14,7 +14,10 @@ from qemu import BUILD, ROOT
 FUZZ_DIR = os.path.join(ROOT, 'tests', 'fuzz')
 FUZZ_TEST_SECONDS = 3
 # Inputs that already exist elsewhere in the tree and make good seeds.
-EXTRA_SEEDS = {'multiboot2': [os.path.join(ROOT, 'tests', 'host', 'data', 'mb2')]}
+EXTRA_SEEDS = {
+    'multiboot2': [os.path.join(ROOT, 'tests', 'host', 'data', 'mb2')],
+    'telemetry_decoder': [os.path.join(ROOT, 'tests', 'host', 'data', 'telemetry', 'corpus')],
+}
 
 
 def targets():

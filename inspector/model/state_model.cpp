@@ -1,0 +1,347 @@
+// StateModel: see state_model.h. Why deltas still apply while unsynced: a GUI showing slightly
+// wrong state with a "resyncing" banner is more useful than a frozen one, and the snapshot that
+// follows replaces everything anyway.
+#include "inspector/model/state_model.h"
+
+#include "inspector/model/event_text.h"
+#include "mm/frame_kind.h"
+
+namespace glass::inspector {
+
+using telemetry::MsgType;
+using telemetry::SnapshotReason;
+
+const char* sync_name(Sync s) {
+  switch (s) {
+    case Sync::kNeedSnapshot:
+      return "need-snapshot";
+    case Sync::kInSnapshot:
+      return "in-snapshot";
+    case Sync::kSynced:
+      return "synced";
+  }
+  return "?";
+}
+
+StateModel::StateModel() = default;
+
+std::optional<SnapshotReason> StateModel::take_snapshot_request() {
+  auto r = pending_request_;
+  pending_request_.reset();
+  return r;
+}
+
+void StateModel::need_snapshot(SnapshotReason why, std::string reason) {
+  if (sync_ != Sync::kNeedSnapshot) pending_request_ = why;
+  if (sync_ == Sync::kInSnapshot) ++counters_.snapshots_failed;
+  sync_ = Sync::kNeedSnapshot;
+  sync_reason_ = std::move(reason);
+}
+
+void StateModel::problem(const DecodedEvent& e, std::string what) {
+  // Unsynced, the state is known to be stale: contradictions are expected, not news.
+  if (sync_ == Sync::kNeedSnapshot) {
+    ++counters_.ignored_unsynced;
+    return;
+  }
+  ++counters_.problems;
+  if (problems_.size() < kMaxProblems) problems_.push_back({e.seq, what});
+  if (sync_ != Sync::kNeedSnapshot)
+    need_snapshot(SnapshotReason::kModelError,
+                  "model error at frame " + std::to_string(e.seq) + ": " + what);
+}
+
+void StateModel::reset_state(uint64_t frame_count) {
+  frames_.assign(frame_count, FrameInfo{});
+  spaces_.clear();
+  nodes_.clear();
+  cursors_.clear();
+  locks_.clear();
+  cr3_.clear();
+  acc_.reset();
+  acc_.add_frames(0, frame_count, 0, 0);
+}
+
+void StateModel::apply(const StreamItem& item) {
+  if (item.kind == StreamItem::Kind::kGap) {
+    apply_gap(item.gap);
+  } else {
+    apply_event(item.event);
+  }
+}
+
+void StateModel::apply_gap(const Gap& g) {
+  if (g.kind == GapKind::kAttachSkip && sync_ == Sync::kNeedSnapshot) return;
+  need_snapshot(SnapshotReason::kGap, describe(g));
+}
+
+const PtNode* StateModel::node(uint64_t pfn) const {
+  auto it = nodes_.find(pfn);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+void StateModel::set_entry(PtNode& n, uint32_t index, uint64_t value) {
+  acc_.remove_entry(n.pfn, index, n.entries[index]);
+  n.entries[index] = value;
+  acc_.add_entry(n.pfn, index, value);
+}
+
+void StateModel::drop_node(PtNode& n) {
+  for (uint32_t i = 0; i < telemetry::kEntriesPerNode; ++i) set_entry(n, i, 0);
+  acc_.remove_node(n.pfn, n.asid, n.level);
+}
+
+void StateModel::check_digest(const DecodedEvent& e, bool snapshot_end) {
+  telemetry::Digest theirs{e.ev.digest.frames, e.ev.digest.tables};
+  telemetry::Digest ours = acc_.value();
+  if (snapshot_end) {
+    if (sync_ != Sync::kInSnapshot || e.ev.digest.epoch != snapshot_epoch_) {
+      ++counters_.digests_unchecked;  // the snapshot's start was lost: a new one is on its way
+      return;
+    }
+  } else if (sync_ != Sync::kSynced) {
+    ++counters_.digests_unchecked;
+    return;
+  }
+  if (theirs == ours) {
+    ++counters_.digests_matched;
+    if (snapshot_end) {
+      ++counters_.snapshots_completed;
+      sync_ = Sync::kSynced;
+      sync_reason_.clear();
+    }
+    return;
+  }
+  ++counters_.digests_mismatched;
+  std::string part = theirs.frames != ours.frames
+                         ? (theirs.tables != ours.tables ? "frames and page tables" : "frames")
+                         : "page tables";
+  std::string what = std::string(snapshot_end ? "snapshot " : "") + "digest mismatch at frame " +
+                     std::to_string(e.seq) + ": " + part + " differ (kernel " + hex(theirs.frames) +
+                     "/" + hex(theirs.tables) + ", model " + hex(ours.frames) + "/" +
+                     hex(ours.tables) + ")";
+  if (problems_.size() < kMaxProblems) problems_.push_back({e.seq, what});
+  ++counters_.problems;
+  need_snapshot(SnapshotReason::kDigestMismatch, what);
+}
+
+void StateModel::apply_event(const DecodedEvent& d) {
+  const auto& e = d.ev;
+  switch (e.type) {
+    case MsgType::kHandshake: {
+      const auto& h = e.handshake;
+      HandshakeSeen seen{h.version, h.boot_id, h.build_id, h.ram_bytes, h.frame_count, h.cpu_count};
+      bool reboot = handshake_ && handshake_->boot_id != h.boot_id;
+      handshake_ = seen;
+      if (reboot) {
+        reset_state(0);
+        sync_ = Sync::kSynced;  // so need_snapshot() raises a fresh request
+        need_snapshot(SnapshotReason::kAttach, "the kernel rebooted (new boot id)");
+      }
+      return;
+    }
+    case MsgType::kSnapshotBegin:
+      reset_state(e.snapshot_begin.frame_count);
+      snapshot_epoch_ = e.snapshot_begin.epoch;
+      sync_ = Sync::kInSnapshot;
+      sync_reason_ = "receiving snapshot " + std::to_string(snapshot_epoch_);
+      return;
+    case MsgType::kSnapshotEnd:
+      check_digest(d, true);
+      return;
+    case MsgType::kDigest:
+      check_digest(d, false);
+      return;
+    case MsgType::kDropped:
+      need_snapshot(SnapshotReason::kGap, "the kernel dropped " + std::to_string(e.dropped.count) +
+                                              " events on cpu " + std::to_string(e.dropped.cpu));
+      return;
+    case MsgType::kFrameRun: {
+      const auto& r = e.frame_run;
+      if (r.first + r.count > frames_.size()) {
+        problem(d, "frame run " + hex(r.first) + "+" + std::to_string(r.count) + " beyond the " +
+                       std::to_string(frames_.size()) + " frames known");
+        return;
+      }
+      if (r.kind >= mm::kFrameKindCount) {
+        problem(d, "frame run " + hex(r.first) + ": unknown kind " + std::to_string(r.kind));
+        return;
+      }
+      for (uint64_t p = r.first; p < r.first + r.count; ++p) {
+        FrameInfo& f = frames_[p];
+        acc_.remove_frames(p, 1, f.kind, f.owner);
+        f = FrameInfo{r.kind, r.owner};
+        acc_.add_frames(p, 1, f.kind, f.owner);
+      }
+      return;
+    }
+    case MsgType::kAsCreated:
+      if (!spaces_.emplace(e.as.asid, AddressSpace{e.as.asid, e.as.root}).second) {
+        problem(d, "address space " + std::to_string(e.as.asid) + " created twice");
+        return;
+      }
+      acc_.add_as(e.as.asid, e.as.root);
+      return;
+    case MsgType::kAsDestroyed: {
+      auto it = spaces_.find(e.as.asid);
+      if (it == spaces_.end()) {
+        problem(d, "unknown address space " + std::to_string(e.as.asid) + " destroyed");
+        return;
+      }
+      acc_.remove_as(it->first, it->second.root);
+      spaces_.erase(it);
+      for (auto c = cr3_.begin(); c != cr3_.end();)
+        c = c->second == e.as.asid ? cr3_.erase(c) : std::next(c);
+      return;
+    }
+    case MsgType::kCr3Switch:
+      if (!spaces_.count(e.cr3.asid)) {
+        problem(d, "cpu " + std::to_string(e.cr3.cpu) + " switched to unknown address space " +
+                       std::to_string(e.cr3.asid));
+        return;
+      }
+      cr3_[e.cr3.cpu] = e.cr3.asid;
+      return;
+    case MsgType::kNodeCreated: {
+      const auto& n = e.node;
+      if (nodes_.count(n.pfn)) {
+        problem(d, "page-table node " + hex(n.pfn) + " created twice");
+        return;
+      }
+      if (n.parent == 0) {
+        if (n.level != telemetry::kMaxLevel) {
+          problem(d,
+                  "node " + hex(n.pfn) + " has no parent but is level " + std::to_string(n.level));
+          return;
+        }
+      } else {
+        const PtNode* p = node(n.parent);
+        if (!p || p->level != n.level + 1) {
+          problem(d, "node " + hex(n.pfn) + " (level " + std::to_string(n.level) +
+                         ") names parent " + hex(n.parent) +
+                         (p ? " of level " + std::to_string(p->level) : " which does not exist"));
+          return;
+        }
+      }
+      auto pn = std::make_unique<PtNode>();
+      pn->pfn = n.pfn;
+      pn->asid = n.asid;
+      pn->level = n.level;
+      pn->parent = n.parent;
+      pn->index = n.index;
+      acc_.add_node(n.pfn, n.asid, n.level);
+      nodes_.emplace(n.pfn, std::move(pn));
+      return;
+    }
+    case MsgType::kNodeFreed: {
+      auto it = nodes_.find(e.node.pfn);
+      if (it == nodes_.end()) {
+        problem(d, "unknown page-table node " + hex(e.node.pfn) + " freed");
+        return;
+      }
+      drop_node(*it->second);
+      nodes_.erase(it);
+      return;
+    }
+    case MsgType::kEntries: {
+      auto it = nodes_.find(e.entries.node);
+      if (it == nodes_.end()) {
+        problem(d, "entries written in unknown node " + hex(e.entries.node));
+        return;
+      }
+      for (size_t i = 0; i < d.values.size(); ++i)
+        set_entry(*it->second, e.entries.first + static_cast<uint32_t>(i), d.values[i]);
+      return;
+    }
+    case MsgType::kCursorBegin: {
+      const auto& c = e.cursor_begin;
+      Cursor cur{c.cursor,
+                 c.cpu,
+                 c.asid,
+                 telemetry::va_of(c.first_vpn),
+                 telemetry::va_of(c.first_vpn) + c.pages * 4096,
+                 c.covering,
+                 c.t,
+                 {}};
+      if (!cursors_.emplace(c.cursor, cur).second)
+        problem(d, "cursor " + std::to_string(c.cursor) + " began twice");
+      return;
+    }
+    case MsgType::kCursorEnd: {
+      auto it = cursors_.find(e.cursor_end.cursor);
+      if (it == cursors_.end()) {
+        problem(d, "unknown cursor " + std::to_string(e.cursor_end.cursor) + " ended");
+        return;
+      }
+      if (!it->second.locks.empty()) {
+        problem(d, "cursor " + std::to_string(it->first) + " ended holding " +
+                       std::to_string(it->second.locks.size()) + " node locks");
+        for (uint64_t n : it->second.locks) locks_.erase(n);
+      }
+      cursors_.erase(it);
+      return;
+    }
+    case MsgType::kLockAcquired: {
+      auto it = cursors_.find(e.lock.cursor);
+      if (it == cursors_.end()) {
+        problem(d, "unknown cursor " + std::to_string(e.lock.cursor) + " locked node " +
+                       hex(e.lock.node));
+        return;
+      }
+      auto held = locks_.find(e.lock.node);
+      if (held != locks_.end()) {
+        problem(d, "node " + hex(e.lock.node) + " locked by cursor " +
+                       std::to_string(e.lock.cursor) + " while cursor " +
+                       std::to_string(held->second.cursor) + " holds it");
+        return;
+      }
+      locks_[e.lock.node] = HeldLock{e.lock.cursor, e.lock.t, e.lock.wait_ns};
+      it->second.locks.push_back(e.lock.node);
+      return;
+    }
+    case MsgType::kLockReleased: {
+      auto held = locks_.find(e.lock.node);
+      if (held == locks_.end() || held->second.cursor != e.lock.cursor) {
+        problem(d, "cursor " + std::to_string(e.lock.cursor) + " released node " +
+                       hex(e.lock.node) + " it does not hold");
+        return;
+      }
+      locks_.erase(held);
+      auto it = cursors_.find(e.lock.cursor);
+      if (it != cursors_.end()) std::erase(it->second.locks, e.lock.node);
+      return;
+    }
+    case MsgType::kLog:
+      log_.push_back(d.text);
+      if (log_.size() > kMaxLogLines) log_.pop_front();
+      return;
+    case MsgType::kKtap:
+      ktap_.push_back({e.ktap.status, e.ktap.number, d.text});
+      return;
+    case MsgType::kPanic:
+      panic_ = d.text;
+      return;
+    case MsgType::kHello:
+    case MsgType::kRequestSnapshot:
+    case MsgType::kDetach:
+      problem(d, std::string("host command ") + telemetry::msg_name(e.type) +
+                     " in the kernel's stream");
+      return;
+    case MsgType::kBlockFirst:
+    case MsgType::kBlockLast:
+      return;
+  }
+}
+
+telemetry::Digest StateModel::recompute_digest() const {
+  telemetry::DigestAccumulator a;
+  for (size_t p = 0; p < frames_.size(); ++p) a.add_frames(p, 1, frames_[p].kind, frames_[p].owner);
+  for (const auto& [asid, as] : spaces_) a.add_as(asid, as.root);
+  for (const auto& [pfn, n] : nodes_) {
+    a.add_node(pfn, n->asid, n->level);
+    for (uint32_t i = 0; i < telemetry::kEntriesPerNode; ++i) a.add_entry(pfn, i, n->entries[i]);
+  }
+  return a.value();
+}
+
+}  // namespace glass::inspector

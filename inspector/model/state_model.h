@@ -1,0 +1,175 @@
+// StateModel: the inspector's picture of the kernel, rebuilt from telemetry events. Frames with
+// kinds and owners, address spaces, page-table trees, live cursors and the node locks they hold;
+// the same digest the kernel computes; and the reverse map (frame -> virtual addresses).
+//
+// Invariants:
+//  - sync() is kNeedSnapshot from construction, after any gap, a Dropped event, an event that
+//    contradicts the model, a digest mismatch, or a new boot; kInSnapshot between SnapshotBegin
+//    and SnapshotEnd; kSynced only after a SnapshotEnd whose digest equals ours. Deltas are
+//    applied in every state (a view stays useful), but only a synced model checks digests.
+//  - digest() always equals the digest of the state held (maintained incrementally: each change
+//    subtracts the old term and adds the new one). tests check this against a full recompute.
+//  - Every event from outside that does not fit the model becomes a Problem with a sentence
+//    naming the object; nothing is dropped silently and nothing crashes.
+//  - take_snapshot_request() yields one request per fall into kNeedSnapshot: a live session
+//    forwards it to the kernel as REQUEST_SNAPSHOT.
+#pragma once
+
+#include <stdint.h>
+
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "inspector/model/stream_decoder.h"
+#include "kernel/telemetry/digest.h"
+#include "kernel/telemetry/wire.h"
+
+namespace glass::inspector {
+
+enum class Sync : uint8_t { kNeedSnapshot, kInSnapshot, kSynced };
+[[nodiscard]] const char* sync_name(Sync s);
+
+struct FrameInfo {
+  uint8_t kind = 0;
+  uint32_t owner = 0;
+};
+
+struct AddressSpace {
+  uint32_t asid = 0;
+  uint64_t root = 0;
+};
+
+struct PtNode {
+  uint64_t pfn = 0;
+  uint32_t asid = 0;
+  uint8_t level = 0;
+  uint64_t parent = 0;
+  uint16_t index = 0;
+  std::array<uint64_t, telemetry::kEntriesPerNode> entries{};
+};
+
+struct Cursor {
+  uint64_t id = 0;
+  uint8_t cpu = 0;
+  uint32_t asid = 0;
+  uint64_t va_start = 0, va_end = 0;
+  uint64_t covering = 0;
+  uint64_t t_begin = 0;
+  std::vector<uint64_t> locks;  // node pfns, in acquisition order
+};
+
+struct HeldLock {
+  uint64_t cursor = 0;
+  uint64_t t_acquired = 0;
+  uint64_t wait_ns = 0;
+};
+
+// One place a frame is mapped: the leaf entry and the virtual address of that frame in it.
+struct VirtualMapping {
+  uint32_t asid = 0;
+  uint64_t va = 0;
+  uint8_t level = 0;  // of the leaf entry: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB
+  uint64_t pte = 0;
+  friend bool operator==(const VirtualMapping&, const VirtualMapping&) = default;
+};
+
+struct Problem {
+  uint32_t seq = 0;
+  std::string what;
+};
+
+struct HandshakeSeen {
+  uint32_t version = 0;
+  uint64_t boot_id = 0, build_id = 0, ram_bytes = 0, frame_count = 0;
+  uint32_t cpu_count = 0;
+};
+
+struct KtapResult {
+  telemetry::KtapStatus status;
+  uint64_t number;
+  std::string name;
+};
+
+struct ModelCounters {
+  uint64_t digests_matched = 0;
+  uint64_t digests_mismatched = 0;
+  uint64_t digests_unchecked = 0;  // arrived while not synced
+  uint64_t snapshots_completed = 0;
+  uint64_t snapshots_failed = 0;
+  uint64_t problems = 0;
+  uint64_t ignored_unsynced = 0;  // contradictions met while waiting for a snapshot
+};
+
+class StateModel {
+ public:
+  StateModel();
+
+  void apply(const StreamItem& item);
+  void apply_event(const DecodedEvent& e);
+  void apply_gap(const Gap& g);
+
+  [[nodiscard]] Sync sync() const { return sync_; }
+  [[nodiscard]] const std::string& sync_reason() const { return sync_reason_; }
+  [[nodiscard]] std::optional<telemetry::SnapshotReason> take_snapshot_request();
+
+  [[nodiscard]] telemetry::Digest digest() const { return acc_.value(); }
+  // The digest computed from scratch over the state held: what the kernel would say.
+  [[nodiscard]] telemetry::Digest recompute_digest() const;
+
+  [[nodiscard]] const std::optional<HandshakeSeen>& handshake() const { return handshake_; }
+  [[nodiscard]] const std::vector<FrameInfo>& frames() const { return frames_; }
+  [[nodiscard]] const std::map<uint32_t, AddressSpace>& address_spaces() const { return spaces_; }
+  [[nodiscard]] const PtNode* node(uint64_t pfn) const;
+  [[nodiscard]] size_t node_count() const { return nodes_.size(); }
+  [[nodiscard]] const std::map<uint64_t, Cursor>& cursors() const { return cursors_; }
+  [[nodiscard]] const std::map<uint64_t, HeldLock>& held_locks() const { return locks_; }
+  [[nodiscard]] const std::map<uint8_t, uint32_t>& cr3() const { return cr3_; }
+  [[nodiscard]] std::vector<VirtualMapping> reverse_map(uint64_t pfn) const;
+
+  [[nodiscard]] const std::vector<Problem>& problems() const { return problems_; }
+  [[nodiscard]] const ModelCounters& counters() const { return counters_; }
+  [[nodiscard]] const std::deque<std::string>& log() const { return log_; }
+  [[nodiscard]] const std::vector<KtapResult>& ktap() const { return ktap_; }
+  [[nodiscard]] const std::optional<std::string>& panic_message() const { return panic_; }
+
+  static constexpr size_t kMaxProblems = 1000;  // later ones are counted, not kept
+  static constexpr size_t kMaxLogLines = 1000;
+
+ private:
+  void need_snapshot(telemetry::SnapshotReason why, std::string reason);
+  void problem(const DecodedEvent& e, std::string what);
+  void reset_state(uint64_t frame_count);
+  void check_digest(const DecodedEvent& e, bool snapshot_end);
+  void set_entry(PtNode& n, uint32_t index, uint64_t value);
+  void drop_node(PtNode& n);
+  void walk(uint32_t asid, const PtNode& n, uint64_t va_base, uint64_t pfn,
+            std::vector<VirtualMapping>& out) const;
+
+  Sync sync_ = Sync::kNeedSnapshot;
+  std::string sync_reason_ = "attach: no snapshot yet";
+  std::optional<telemetry::SnapshotReason> pending_request_ = telemetry::SnapshotReason::kAttach;
+  uint64_t snapshot_epoch_ = 0;
+
+  std::optional<HandshakeSeen> handshake_;
+  std::vector<FrameInfo> frames_;
+  std::map<uint32_t, AddressSpace> spaces_;
+  std::unordered_map<uint64_t, std::unique_ptr<PtNode>> nodes_;
+  std::map<uint64_t, Cursor> cursors_;
+  std::map<uint64_t, HeldLock> locks_;  // node pfn -> holder
+  std::map<uint8_t, uint32_t> cr3_;     // cpu -> asid
+  telemetry::DigestAccumulator acc_;
+
+  std::vector<Problem> problems_;
+  ModelCounters counters_;
+  std::deque<std::string> log_;
+  std::vector<KtapResult> ktap_;
+  std::optional<std::string> panic_;
+};
+
+}  // namespace glass::inspector

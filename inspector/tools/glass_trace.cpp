@@ -1,0 +1,345 @@
+// glass-trace: record, dump, check and export Glass telemetry traces (.glt).
+//
+// Invariants: an unknown subcommand, flag or a missing/extra argument prints usage and exits 2;
+// an unreadable or damaged file gets a sentence and a non-zero exit, never a crash; a trace that
+// ends mid-frame is used up to its last complete frame and the tool says so. Exit codes: 0 ok,
+// 1 the trace is damaged or does not verify, 2 usage.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "inspector/model/event_text.h"
+#include "inspector/model/state_model.h"
+#include "inspector/model/stream_decoder.h"
+#include "inspector/trace/chrome_export.h"
+#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/trace_file.h"
+#include "inspector/trace/unix_socket.h"
+#include "kernel/telemetry/encoder.h"
+
+namespace gi = glass::inspector;
+namespace gt = glass::telemetry;
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: glass-trace <command> [options]\n"
+    "  record SOCKET OUT.glt [--duration SEC] [--max-bytes N]\n"
+    "                         attach to a kernel's telemetry socket (./glass run serves\n"
+    "                         build/run/telemetry.sock), send HELLO, save the raw stream\n"
+    "  dump TRACE.glt [--limit N]   events and gaps as text, one per line\n"
+    "  stats TRACE.glt        event counts, bytes per event, frames, gaps\n"
+    "  verify TRACE.glt       replay into the model and check every digest\n"
+    "  export --chrome TRACE.glt OUT.json   cursor lock holds/waits for Perfetto\n"
+    "  synth OUT.glt [--seed N] [--ops N]   write a synthetic trace (no kernel needed)\n";
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "glass-trace: %s\n%s", why.c_str(), kUsage);
+  return 2;
+}
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+// Positional arguments and --flag VALUE options, validated against what a command accepts.
+struct Args {
+  std::vector<std::string> pos;
+  std::vector<std::pair<std::string, std::string>> opts;
+  std::string error;
+  const std::string* opt(const std::string& k) const {
+    for (const auto& [n, v] : opts)
+      if (n == k) return &v;
+    return nullptr;
+  }
+};
+
+Args parse(int argc, char** argv, const std::vector<std::string>& valued,
+           const std::vector<std::string>& bare) {
+  Args a;
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) != 0) {
+      a.pos.push_back(s);
+      continue;
+    }
+    bool is_valued = std::find(valued.begin(), valued.end(), s) != valued.end();
+    bool is_bare = std::find(bare.begin(), bare.end(), s) != bare.end();
+    if (!is_valued && !is_bare) {
+      a.error = "unknown option " + s;
+      return a;
+    }
+    if (is_valued) {
+      if (i + 1 >= argc) {
+        a.error = s + " needs a value";
+        return a;
+      }
+      a.opts.push_back({s, argv[++i]});
+    } else {
+      a.opts.push_back({s, ""});
+    }
+  }
+  return a;
+}
+
+bool number(const std::string& s, uint64_t& out) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  out = std::strtoull(s.c_str(), nullptr, 10);
+  return true;
+}
+
+struct Loaded {
+  std::vector<gi::StreamItem> items;
+  gi::StreamStats stats;
+  std::optional<std::string> version_error;
+  uint64_t truncated_bytes = 0;
+};
+
+bool load(const std::string& path, Loaded& l) {
+  gi::TraceFile f;
+  std::string err;
+  if (!gi::read_trace(path, f, err)) {
+    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
+    return false;
+  }
+  gi::StreamDecoder d;
+  d.feed(f.stream.data(), f.stream.size(), l.items);
+  d.finish(l.items);
+  l.stats = d.stats();
+  l.version_error = d.version_error();
+  for (const auto& it : l.items)
+    if (it.kind == gi::StreamItem::Kind::kGap && it.gap.kind == gi::GapKind::kTruncated) {
+      l.truncated_bytes = it.gap.bytes;
+      std::fprintf(stderr, "glass-trace: %s: truncated: %s\n", path.c_str(), it.gap.detail.c_str());
+    }
+  if (l.version_error) std::fprintf(stderr, "glass-trace: %s\n", l.version_error->c_str());
+  return true;
+}
+
+int cmd_dump(const Args& a) {
+  if (a.pos.size() != 1) return usage("dump takes one trace file");
+  uint64_t limit = UINT64_MAX;
+  if (const auto* v = a.opt("--limit"); v && !number(*v, limit))
+    return usage("--limit wants a number, got '" + *v + "'");
+  Loaded l;
+  if (!load(a.pos[0], l)) return 1;
+  uint64_t n = 0;
+  for (const auto& it : l.items) {
+    if (n++ >= limit) break;
+    if (it.kind == gi::StreamItem::Kind::kGap) {
+      std::printf("%s\n", gi::describe(it.gap).c_str());
+    } else {
+      std::printf("seq=%u %s\n", it.event.seq, gi::describe(it.event).c_str());
+    }
+  }
+  return l.stats.gaps || l.version_error ? 1 : 0;
+}
+
+int cmd_stats(const Args& a) {
+  if (a.pos.size() != 1) return usage("stats takes one trace file");
+  Loaded l;
+  if (!load(a.pos[0], l)) return 1;
+  const auto& s = l.stats;
+  std::printf(
+      "bytes %llu, frames %llu, events %llu, gaps %llu (frames lost %llu, bytes "
+      "dropped %llu)\n",
+      (unsigned long long)s.bytes, (unsigned long long)s.frames, (unsigned long long)s.events,
+      (unsigned long long)s.gaps, (unsigned long long)s.lost_frames,
+      (unsigned long long)s.dropped_bytes);
+  std::printf("%-16s %10s %12s %10s\n", "event", "count", "bytes", "bytes/ev");
+  uint64_t payload = 0;
+  for (size_t t = 0; t < gt::kMsgTypeSlots; ++t) {
+    if (!s.count[t]) continue;
+    payload += s.event_bytes[t];
+    std::printf("%-16s %10llu %12llu %10.2f\n", gt::msg_name(static_cast<gt::MsgType>(t)),
+                (unsigned long long)s.count[t], (unsigned long long)s.event_bytes[t],
+                double(s.event_bytes[t]) / double(s.count[t]));
+  }
+  // State changes: frames in runs + entries in batches, the figure the 4-byte goal is about.
+  uint64_t changes = 0;
+  for (const auto& it : l.items) {
+    if (it.kind != gi::StreamItem::Kind::kEvent) continue;
+    if (it.event.ev.type == gt::MsgType::kFrameRun) changes += it.event.ev.frame_run.count;
+    if (it.event.ev.type == gt::MsgType::kEntries) changes += it.event.ev.entries.count;
+  }
+  std::printf(
+      "framing overhead %llu bytes (%.1f%% of frames)\n",
+      (unsigned long long)(s.frame_bytes - payload),
+      s.frame_bytes ? 100.0 * double(s.frame_bytes - payload) / double(s.frame_bytes) : 0.0);
+  if (changes)
+    std::printf("state changes %llu, wire bytes per state change %.2f\n",
+                (unsigned long long)changes, double(s.bytes) / double(changes));
+  for (const auto& it : l.items)
+    if (it.kind == gi::StreamItem::Kind::kGap) std::printf("%s\n", gi::describe(it.gap).c_str());
+  return 0;
+}
+
+int cmd_verify(const Args& a) {
+  if (a.pos.size() != 1) return usage("verify takes one trace file");
+  Loaded l;
+  if (!load(a.pos[0], l)) return 1;
+  if (l.version_error) return 1;
+  gi::StateModel m;
+  for (const auto& it : l.items) {
+    gi::Sync before = m.sync();
+    m.apply(it);
+    if (it.kind == gi::StreamItem::Kind::kGap)
+      std::printf("gap: %s\n", gi::describe(it.gap).c_str());
+    if (before != m.sync() && m.sync() == gi::Sync::kNeedSnapshot)
+      std::printf("needs snapshot: %s\n", m.sync_reason().c_str());
+    if (before != gi::Sync::kSynced && m.sync() == gi::Sync::kSynced)
+      std::printf("synced at frame %u\n", it.event.seq);
+  }
+  const auto& c = m.counters();
+  std::printf(
+      "digests: %llu matched, %llu mismatched, %llu unchecked; snapshots: %llu "
+      "completed, %llu failed; problems: %llu; final state: %s\n",
+      (unsigned long long)c.digests_matched, (unsigned long long)c.digests_mismatched,
+      (unsigned long long)c.digests_unchecked, (unsigned long long)c.snapshots_completed,
+      (unsigned long long)c.snapshots_failed, (unsigned long long)c.problems,
+      gi::sync_name(m.sync()));
+  for (const auto& p : m.problems())
+    std::printf("problem at frame %u: %s\n", p.seq, p.what.c_str());
+  bool ok = c.digests_mismatched == 0 && c.digests_matched > 0 && m.sync() == gi::Sync::kSynced;
+  std::printf("%s\n", ok ? "VERIFY OK" : "VERIFY FAILED");
+  return ok ? 0 : 1;
+}
+
+int cmd_export(const Args& a) {
+  if (!a.opt("--chrome")) return usage("export needs a format: --chrome");
+  if (a.pos.size() != 2) return usage("export --chrome takes TRACE.glt OUT.json");
+  Loaded l;
+  if (!load(a.pos[0], l)) return 1;
+  gi::ChromeExportStats st;
+  std::string json = gi::chrome_trace_json(l.items, st);
+  std::ofstream f(a.pos[1], std::ios::trunc);
+  if (!f || !(f << json) || !f.flush()) {
+    std::fprintf(stderr, "glass-trace: cannot write %s\n", a.pos[1].c_str());
+    return 1;
+  }
+  std::printf(
+      "wrote %s: %llu cursors, %llu lock holds, %llu waits, %llu unfinished, %llu "
+      "unmatched\n",
+      a.pos[1].c_str(), (unsigned long long)st.cursors, (unsigned long long)st.holds,
+      (unsigned long long)st.waits, (unsigned long long)st.unfinished,
+      (unsigned long long)st.unmatched);
+  return 0;
+}
+
+int cmd_synth(const Args& a) {
+  if (a.pos.size() != 1) return usage("synth takes one output file");
+  uint64_t seed = 1, ops = 40;
+  if (const auto* v = a.opt("--seed"); v && !number(*v, seed))
+    return usage("--seed wants a number");
+  if (const auto* v = a.opt("--ops"); v && (!number(*v, ops) || ops > 100000))
+    return usage("--ops wants a number up to 100000");
+  gi::SyntheticKernel k(2048, seed);
+  k.handshake();
+  uint32_t as = k.create_address_space();
+  k.map(as, 0x400000, 16, 0);
+  k.snapshot();
+  k.random_activity(static_cast<int>(ops));
+  k.send_digest();
+  std::string err;
+  if (!gi::write_trace(a.pos[0], k.take_bytes(), err)) {
+    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_record(const Args& a) {
+  if (a.pos.size() != 2) return usage("record takes SOCKET OUT.glt");
+  uint64_t duration = 0, max_bytes = 0;
+  if (const auto* v = a.opt("--duration"); v && !number(*v, duration))
+    return usage("--duration wants seconds");
+  if (const auto* v = a.opt("--max-bytes"); v && !number(*v, max_bytes))
+    return usage("--max-bytes wants a number");
+  gi::UnixSocket s;
+  std::string err;
+  if (!s.connect(a.pos[0], err)) {
+    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
+    return 1;
+  }
+  // HELLO: the kernel answers with a handshake and a snapshot.
+  gt::FrameBuilder fb;
+  uint8_t frame[gt::kMaxWireFrame + 1];
+  frame[0] = 0;  // resync marker
+  if (gt::encode::hello(fb.writer()).is_error()) return 1;
+  auto n = fb.seal(0, frame + 1, sizeof frame - 1);
+  if (n.is_error() || !s.write_all(frame, n.value() + 1, err)) {
+    std::fprintf(stderr, "glass-trace: sending HELLO: %s\n", err.c_str());
+    return 1;
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  std::vector<uint8_t> stream;
+  auto start = std::chrono::steady_clock::now();
+  uint8_t buf[65536];
+  const char* why = "the kernel closed the stream";
+  while (!g_stop) {
+    if (duration && std::chrono::steady_clock::now() - start >= std::chrono::seconds(duration)) {
+      why = "duration reached";
+      break;
+    }
+    long r = s.read_some(buf, sizeof buf, 100, err);
+    if (r == -1) break;
+    if (r == -2) {
+      std::fprintf(stderr, "glass-trace: %s (saving what arrived)\n", err.c_str());
+      why = "read error";
+      break;
+    }
+    stream.insert(stream.end(), buf, buf + r);
+    if (max_bytes && stream.size() >= max_bytes) {
+      why = "--max-bytes reached";
+      break;
+    }
+  }
+  if (g_stop) why = "interrupted";
+  if (!gi::write_trace(a.pos[1], stream, err)) {
+    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
+    return 1;
+  }
+  std::printf("recorded %zu bytes to %s (%s)\n", stream.size(), a.pos[1].c_str(), why);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage("no command");
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  struct Spec {
+    const char* name;
+    std::vector<std::string> valued, bare;
+    int (*run)(const Args&);
+  };
+  const Spec specs[] = {
+      {"record", {"--duration", "--max-bytes"}, {}, cmd_record},
+      {"dump", {"--limit"}, {}, cmd_dump},
+      {"stats", {}, {}, cmd_stats},
+      {"verify", {}, {}, cmd_verify},
+      {"export", {}, {"--chrome"}, cmd_export},
+      {"synth", {"--seed", "--ops"}, {}, cmd_synth},
+  };
+  for (const auto& s : specs) {
+    if (cmd != s.name) continue;
+    Args a = parse(argc, argv, s.valued, s.bare);
+    if (!a.error.empty()) return usage(a.error);
+    return s.run(a);
+  }
+  return usage("unknown command '" + cmd + "'");
+}

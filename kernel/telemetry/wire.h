@@ -1,0 +1,187 @@
+// The Glass telemetry wire protocol: the one definition both the kernel and the inspector include.
+// docs/telemetry.md describes every message in prose; this file is the authority.
+//
+// Invariants:
+//  - Stream = frames. A frame on the wire is COBS(plain) followed by one 0x00 byte, where
+//    plain = seq (u32 LE) | events... | crc32c(seq | events) (u32 LE). A reader that loses its
+//    place drops bytes up to the next 0x00 and is back in step: framing always resynchronises.
+//  - seq counts frames per direction (kernel->host and host->kernel separately) from 0 after
+//    boot / connect, +1 per frame, wrapping at 2^32. A missing number is a gap.
+//  - Frames hold whole events, never part of one; a frame's events need no other frame to decode
+//    (no cross-frame deltas), so losing a frame loses exactly its own events.
+//  - An event is a type byte (MsgType) followed by its fields: varints (LEB128), zigzag varints
+//    for signed deltas, fixed little-endian ints where noted. Field lists are in encoder.h and
+//    event.h, and must change together with kProtocolVersion.
+//  - The frame layout and the handshake's first two fields (magic, version) are frozen for every
+//    version, so a mismatched peer can always say which version it met.
+//  - Freestanding: <stdint.h>/<stddef.h> only.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace glass::telemetry {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+// "GLTM" as little-endian bytes: the handshake and the host's HELLO both start with it.
+inline constexpr uint32_t kMagic = 0x4D544C47u;
+
+// Bounds that keep every buffer fixed-size on both sides.
+inline constexpr size_t kMaxPayload = 1024;      // event bytes in one frame
+inline constexpr size_t kFrameOverhead = 4 + 4;  // seq + crc
+inline constexpr size_t kMaxPlainFrame = kMaxPayload + kFrameOverhead;
+inline constexpr size_t kMaxWireFrame = kMaxPlainFrame + kMaxPlainFrame / 254 + 1 + 1;  // +0x00
+inline constexpr size_t kMaxText = 200;  // log line, panic message, KTAP name
+inline constexpr uint32_t kEntriesPerNode = 512;
+inline constexpr uint32_t kMaxLevel = 4;
+inline constexpr uint32_t kMaxCpus = 255;              // cpu fields are one byte
+inline constexpr uint64_t kMaxPfn = (1ull << 40) - 1;  // 52-bit physical addresses
+// Virtual page numbers travel as 36 bits (va bits 12..47); the receiver sign-extends bit 47.
+inline constexpr uint64_t kVpnBits = 36;
+inline constexpr uint64_t kMaxVpn = (1ull << kVpnBits) - 1;
+inline constexpr uint64_t kMaxPages = 1ull << kVpnBits;
+
+// The worst-case event: an Entries batch of one full node must fit one frame.
+//   type 1 + node 6 + first 2 + count 2 + mode 1 + value 10 + stride 10 + 512 deltas x 10
+// does not, so an encoder splits Entries batches to fit; kMaxPayload only bounds frames.
+
+enum class MsgType : uint8_t {
+  // kernel -> host: session and consistency
+  kHandshake = 0x01,      // magic u32le, version, boot_id u64le, build_id u64le, ram_bytes,
+                          // frame_count, cpu_count
+  kSnapshotBegin = 0x02,  // epoch, frame_count
+  kSnapshotEnd = 0x03,    // epoch, frames_digest u64le, tables_digest u64le
+  kDigest = 0x04,         // epoch, frames_digest u64le, tables_digest u64le
+  kDropped = 0x05,        // cpu u8, events lost (a ring overflowed: the host must resync)
+  // kernel -> host: state changes
+  kFrameRun = 0x10,     // first_pfn, count, kind u8, owner
+  kAsCreated = 0x11,    // asid, root_pfn
+  kAsDestroyed = 0x12,  // asid
+  kCr3Switch = 0x13,    // cpu u8, asid, t_ns
+  kNodeCreated = 0x14,  // asid, level u8, pfn, parent_pfn (0: a root), index
+  kNodeFreed = 0x15,    // asid, pfn
+  kEntries = 0x16,      // node_pfn, first, count, mode u8, value0, stride, [deltas]
+  // kernel -> host: activity
+  kCursorBegin = 0x20,   // cursor, cpu u8, asid, first_vpn, pages, covering_pfn, t_ns
+  kCursorEnd = 0x21,     // cursor, t_ns
+  kLockAcquired = 0x22,  // cursor, node_pfn, wait_ns, t_ns
+  kLockReleased = 0x23,  // cursor, node_pfn, t_ns
+  kLog = 0x30,           // level u8, t_ns, text
+  kKtap = 0x31,          // status u8, number, text (the test name)
+  kPanic = 0x32,         // cpu u8, t_ns, text
+  // 0x40..0x4f: reserved for block-request events (a later issue); a v1 reader rejects them.
+  kBlockFirst = 0x40,
+  kBlockLast = 0x4f,
+  // host -> kernel
+  kHello = 0x60,            // magic u32le, version: "I am here; send a handshake and a snapshot"
+  kRequestSnapshot = 0x61,  // reason u8 (SnapshotReason)
+  kDetach = 0x62,           // no fields: stop streaming until the next HELLO
+};
+
+// Entries encoding modes: values[i] = values[i-1] + stride (+ delta_i when kDeltas).
+enum class EntriesMode : uint8_t {
+  kProgression = 0,  // no per-entry bytes: a run of identical or evenly spaced entries
+  kDeltas = 1,       // one zigzag varint per entry after the first
+};
+
+enum class KtapStatus : uint8_t { kNotOk = 0, kOk = 1, kSkip = 2 };
+
+enum class LogLevel : uint8_t { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+enum class SnapshotReason : uint8_t {
+  kAttach = 0,          // first contact
+  kGap = 1,             // a frame was lost or corrupted
+  kDigestMismatch = 2,  // the model disagrees with the kernel's digest
+  kModelError = 3,      // an event made no sense against the model (it had diverged)
+  kUser = 4,            // asked for by hand
+};
+
+[[nodiscard]] constexpr const char* msg_name(MsgType t) {
+  switch (t) {
+    case MsgType::kHandshake:
+      return "handshake";
+    case MsgType::kSnapshotBegin:
+      return "snapshot_begin";
+    case MsgType::kSnapshotEnd:
+      return "snapshot_end";
+    case MsgType::kDigest:
+      return "digest";
+    case MsgType::kDropped:
+      return "dropped";
+    case MsgType::kFrameRun:
+      return "frame_run";
+    case MsgType::kAsCreated:
+      return "as_created";
+    case MsgType::kAsDestroyed:
+      return "as_destroyed";
+    case MsgType::kCr3Switch:
+      return "cr3_switch";
+    case MsgType::kNodeCreated:
+      return "node_created";
+    case MsgType::kNodeFreed:
+      return "node_freed";
+    case MsgType::kEntries:
+      return "entries";
+    case MsgType::kCursorBegin:
+      return "cursor_begin";
+    case MsgType::kCursorEnd:
+      return "cursor_end";
+    case MsgType::kLockAcquired:
+      return "lock_acquired";
+    case MsgType::kLockReleased:
+      return "lock_released";
+    case MsgType::kLog:
+      return "log";
+    case MsgType::kKtap:
+      return "ktap";
+    case MsgType::kPanic:
+      return "panic";
+    case MsgType::kHello:
+      return "hello";
+    case MsgType::kRequestSnapshot:
+      return "request_snapshot";
+    case MsgType::kDetach:
+      return "detach";
+    case MsgType::kBlockFirst:
+    case MsgType::kBlockLast:
+      break;
+  }
+  return nullptr;
+}
+
+// Types a v1 reader knows; everything else (including the reserved block range) is malformed.
+[[nodiscard]] constexpr bool is_known(uint8_t t) {
+  return msg_name(static_cast<MsgType>(t)) != nullptr;
+}
+
+// Table index for per-type statistics.
+inline constexpr size_t kMsgTypeSlots = 256;
+
+// Fixed-size parts of the frame, pinned so no compiler or refactor moves them.
+struct FrameHeader {
+  uint8_t seq[4];  // u32 LE
+};
+struct FrameTrailer {
+  uint8_t crc[4];  // u32 LE crc32c over header + payload
+};
+static_assert(sizeof(FrameHeader) == 4 && sizeof(FrameTrailer) == 4);
+static_assert(kFrameOverhead == sizeof(FrameHeader) + sizeof(FrameTrailer));
+static_assert(kMaxWireFrame == 1038, "wire frame bound changed: update docs/telemetry.md");
+// The handshake's frozen prefix: type, magic, then the version as a varint.
+inline constexpr size_t kHandshakeMagicOffset = 1;
+
+// Canonical virtual addresses <-> 36-bit page numbers.
+[[nodiscard]] constexpr uint64_t vpn_of(uint64_t va) {
+  return (va >> 12) & kMaxVpn;
+}
+[[nodiscard]] constexpr uint64_t va_of(uint64_t vpn) {
+  uint64_t va = (vpn & kMaxVpn) << 12;
+  return (va & (1ull << 47)) ? (va | 0xffff000000000000ull) : va;
+}
+[[nodiscard]] constexpr bool is_canonical_page(uint64_t va) {
+  return (va & 0xfff) == 0 && va_of(vpn_of(va)) == va;
+}
+static_assert(va_of(vpn_of(0xffff800000000000ull)) == 0xffff800000000000ull);
+static_assert(va_of(vpn_of(0x00007ffffffff000ull)) == 0x00007ffffffff000ull);
+
+}  // namespace glass::telemetry
