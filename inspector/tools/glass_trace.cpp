@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -242,7 +243,9 @@ int cmd_synth(const Args& a) {
     return usage("--seed wants a number");
   if (const auto* v = a.opt("--ops"); v && (!number(*v, ops) || ops > 100000))
     return usage("--ops wants a number up to 100000");
-  gi::SyntheticKernel k(2048, seed);
+  // Each operation touches at most a handful of frames; size the synthetic RAM so that any
+  // accepted --ops fits (100000 ops -> ~1.6M frames, ~26 MB of model).
+  gi::SyntheticKernel k(2048 + ops * 16, seed);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 16, 0);
@@ -315,7 +318,7 @@ int cmd_record(const Args& a) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_command(int argc, char** argv) {
   if (argc < 2) return usage("no command");
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
@@ -342,4 +345,15 @@ int main(int argc, char** argv) {
     return s.run(a);
   }
   return usage("unknown command '" + cmd + "'");
+}
+
+int main(int argc, char** argv) {
+  // Library code reports bad input through return values; an exception here is a bug in this
+  // tool, and it still ends as a message and a status, not an abort.
+  try {
+    return run_command(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "glass-trace: internal error: %s\n", e.what());
+    return 1;
+  }
 }

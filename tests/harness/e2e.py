@@ -136,6 +136,51 @@ def check_missing_tools_are_named(_accel):
     return not problems, '\n'.join(problems)
 
 
+def check_glass_trace_cli(_accel):
+    """glass-trace as a user meets it: a good trace verifies; a flipped byte is a gap that a
+    snapshot repairs or a failure that is reported, never a crash; a truncated file says so; bad
+    arguments and non-trace files get a message and a non-zero status."""
+    import tempfile
+    tool = os.path.join(qemu.BUILD, 'host', 'glass-trace')
+    problems = []
+
+    def run(*args):
+        p = subprocess.run([tool] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, errors='replace', timeout=60)
+        if p.returncode < 0 or 'terminate called' in p.stdout:
+            problems.append(f"glass-trace {' '.join(args)} crashed: {p.stdout[-300:]}")
+        return p
+
+    with tempfile.TemporaryDirectory() as d:
+        good, flipped, cut, junk = (os.path.join(d, n) for n in ('g.glt', 'f.glt', 'c.glt', 'j.glt'))
+        for ops in ('40', '2000'):
+            p = run('synth', good, '--seed', '3', '--ops', ops)
+            if p.returncode != 0:
+                problems.append(f'synth --ops {ops}: exit {p.returncode} {p.stdout[-200:]}')
+        p = run('verify', good)
+        if p.returncode != 0 or 'VERIFY OK' not in p.stdout:
+            problems.append(f'verify of a good trace: exit {p.returncode} {p.stdout[-300:]}')
+        data = bytearray(open(good, 'rb').read()) if os.path.exists(good) else bytearray(64)
+        data[len(data) // 2] ^= 0x5A
+        open(flipped, 'wb').write(data)
+        p = run('stats', flipped)
+        if p.returncode not in (0, 1) or 'gaps 0 ' in p.stdout:
+            problems.append(f'a flipped byte went unnoticed: {p.stdout[:300]}')
+        open(cut, 'wb').write(data[:len(data) - 37])
+        p = run('dump', cut)
+        if 'truncated' not in p.stdout:
+            problems.append(f'truncation not reported: {p.stdout[-300:]}')
+        open(junk, 'wb').write(os.urandom(100))
+        p = run('dump', junk)
+        if p.returncode == 0 or 'not a Glass trace' not in p.stdout:
+            problems.append(f'a non-trace file: exit {p.returncode} {p.stdout[-200:]}')
+        for args in (['bogus'], ['dump'], ['synth', good, '--ops', 'many']):
+            p = run(*args)
+            if p.returncode != 2 or 'usage' not in p.stdout:
+                problems.append(f"glass-trace {' '.join(args)}: exit {p.returncode}")
+    return not problems, '\n'.join(problems)
+
+
 def check_debug_batch(_accel):
     p = subprocess.run([GLASS, 'debug', '--batch', '-ex', 'hbreak kernel_start', '-ex', 'continue',
                         '-ex', 'bt'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -155,6 +200,7 @@ CHECKS = [
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
     ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
+    ('glass-trace verifies, reports damage and bad input, never crashes', check_glass_trace_cli),
 ]
 
 

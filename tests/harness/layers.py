@@ -118,7 +118,7 @@ def run_all(a):
     layers = a.layer or ['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
     t = Tally(a.verbose)
     targets = []
-    if 'host' in layers:
+    if 'host' in layers or 'e2e' in layers:  # e2e drives host tools (glass-trace)
         targets.append('host')
     if 'tsan' in layers:
         targets.append('tsan')
