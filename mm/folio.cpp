@@ -36,6 +36,16 @@ Result<Folio> Folio::try_get(FrameRef head) {
   return Folio(head.pfn());
 }
 
+Result<Folio> Folio::adopt_phys(PhysAddr phys) {
+  const Pfn pfn = TRY(frame_table().pfn_of(phys));
+  FrameDesc& d = frame_table()[pfn];
+  if (load_kind(d) != FrameKind::kFolio || d.alloc_order == kTailOrder ||
+      refcount_ref(d).load(std::memory_order_relaxed) == 0) {
+    return Error::kNotFound;
+  }
+  return Folio(pfn);
+}
+
 void Folio::get_existing() {
   if (!inc_not_zero(pfn_)) {
     panic("mm: folio frame %u copied while its refcount is zero (owner %u)", pfn_,

@@ -55,6 +55,13 @@ class Folio {
   [[nodiscard]] FrameRef ref() const& { return FrameRef(pfn_); }
   FrameRef ref() const&& = delete;
 
+  // Parks this handle's reference in a raw address (a page-table entry mapping the folio holds one
+  // reference): the count is unchanged and adopt_phys() takes the reference back exactly once.
+  [[nodiscard]] PhysAddr into_phys() && { return pfn_to_phys(std::exchange(pfn_, kNoPfn)); }
+  // The reference parked by into_phys(). kInvalidArgument for a misaligned or out-of-range address,
+  // kNotFound if the frame is not the head of a live folio.
+  [[nodiscard]] static Result<Folio> adopt_phys(PhysAddr phys);
+
   template <typename F>
   decltype(auto) with_mapped(F&& f) const {
     return detail::with_mapped_bytes(pfn_, bytes(), std::forward<F>(f));

@@ -13,7 +13,8 @@
 //    kTailOrder on the block's other frames (which record their head in u.tail.head).
 //  - The union member in use is selected by `kind`: free -> u.free (links, guarded by the buddy
 //    lock), slab -> u.slab (guarded by the owning cache's lock), folio -> u.folio (atomic
-//    refcount), tails -> u.tail. Whoever owns the frame (per kind/owner) owns the union.
+//    refcount), page-table -> u.pt (see mm/pt_node.h), tails -> u.tail. Whoever owns the frame (per
+//    kind/owner) owns the union.
 #pragma once
 
 #include <stdint.h>
@@ -60,6 +61,13 @@ struct FrameDesc {
       uint32_t refcount;  // atomic access only
       uint32_t reserved;
     } folio;
+    struct {
+      uint32_t lock;         // node lock: 0 free, 1 held (atomic; only cursors take it)
+      uint16_t nr_children;  // present entries (written by the lock holder)
+      uint8_t level;         // 1 (4 KiB leaves) .. 4 (root)
+      uint8_t reserved;
+      Pfn next_stray;  // chain of detached sub-trees waiting for a TLB flush
+    } pt;
     uint64_t raw[3];
   } u;
 };
@@ -70,6 +78,9 @@ static_assert(std::is_standard_layout_v<FrameDesc>);
 
 // Flag bits.
 inline constexpr uint8_t kFlagDetached = 1u << 0;  // ownership parked in a raw PhysAddr
+// A page-table node taken out of its tree (the page table's "detached" mark, distinct from the
+// ownership parking above): a cursor that locks it must start again from the root.
+inline constexpr uint8_t kFlagNodeDetached = 1u << 1;
 
 [[nodiscard]] inline FrameKind load_kind(const FrameDesc& d) {
   return static_cast<FrameKind>(

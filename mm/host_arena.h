@@ -16,4 +16,12 @@ void arena_create(uint64_t bytes);
 void arena_destroy();
 [[nodiscard]] uint64_t arena_size();
 
+// What the mm platform seam's TLB/CR3 calls did so far (the host has no MMU; they only count).
+struct TlbCounters {
+  uint64_t page_flushes;
+  uint64_t full_flushes;
+  uint64_t root_loads;
+};
+[[nodiscard]] TlbCounters tlb_counters();
+
 }  // namespace glass::mm::host

@@ -6,6 +6,7 @@
 
 #include "kernel/arch/x86_64/layout.h"
 #include "kernel/lib/panic.h"
+#include "mm/kernel_space.h"
 #include "mm/slab.h"
 
 namespace glass::mm {
@@ -205,6 +206,7 @@ AuditReport audit() {
 
 #if GLASS_HOST
 void host_reset() {
+  kernel_space_host_reset();
   slab_host_reset();
   g_buddy.reset(nullptr);
   g_table.detach();

@@ -4,7 +4,8 @@
 //
 // Invariants: phys_to_virt is total on [0, the highest physical address mm::init was given) and
 // returns the same pointer for the same address for as long as mm is initialised; virt_to_phys is
-// its exact inverse on those pointers. Neither allocates nor takes a lock.
+// its exact inverse on those pointers. Neither allocates nor takes a lock. The TLB/CR3 calls act on
+// this CPU only (SMP shootdown plugs in above them, in mm/tlb.h); the host records them.
 #pragma once
 
 #include <stddef.h>
@@ -33,6 +34,14 @@ namespace platform {
 [[nodiscard]] void* phys_to_virt(PhysAddr phys);
 // The physical address behind a pointer that phys_to_virt returned (direct-map pointers only).
 [[nodiscard]] PhysAddr virt_to_phys(const void* virt);
+
+// Drop this CPU's translation of the page at `va` (invlpg).
+void tlb_flush_page(uint64_t va);
+// Drop all of this CPU's translations, global ones included.
+void tlb_flush_all();
+// Make the page table rooted at `root` the one this CPU translates through (CR3).
+void load_root(PhysAddr root);
+[[nodiscard]] PhysAddr current_root();
 
 }  // namespace platform
 }  // namespace glass::mm

@@ -3,6 +3,7 @@
 // other thread uses mm.
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,6 +14,10 @@ namespace glass::mm {
 namespace {
 unsigned char* g_base = nullptr;
 uint64_t g_size = 0;
+std::atomic<uint64_t> g_page_flushes{0};
+std::atomic<uint64_t> g_full_flushes{0};
+std::atomic<uint64_t> g_root_loads{0};
+std::atomic<PhysAddr> g_root{0};
 
 [[noreturn]] void arena_fail(const char* what, uint64_t value) {
   std::fprintf(stderr, "host arena: %s (%#llx)\n", what, static_cast<unsigned long long>(value));
@@ -42,6 +47,10 @@ uint64_t arena_size() {
   return g_size;
 }
 
+TlbCounters tlb_counters() {
+  return {g_page_flushes.load(), g_full_flushes.load(), g_root_loads.load()};
+}
+
 }  // namespace host
 
 namespace platform {
@@ -57,6 +66,21 @@ PhysAddr virt_to_phys(const void* virt) {
     arena_fail("virt_to_phys of a pointer outside the arena", reinterpret_cast<uintptr_t>(virt));
   }
   return static_cast<PhysAddr>(p - g_base);
+}
+
+// No MMU on the host: the calls are counted so tests can see batching decisions.
+void tlb_flush_page(uint64_t) {
+  g_page_flushes.fetch_add(1, std::memory_order_relaxed);
+}
+void tlb_flush_all() {
+  g_full_flushes.fetch_add(1, std::memory_order_relaxed);
+}
+void load_root(PhysAddr root) {
+  g_root_loads.fetch_add(1, std::memory_order_relaxed);
+  g_root.store(root);
+}
+PhysAddr current_root() {
+  return g_root.load();
 }
 
 }  // namespace platform

@@ -24,9 +24,12 @@
 #include "kernel/drivers/uart16550.h"
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/panic.h"
+#include "mm/kernel_space.h"
 #include "mm/mm.h"
 
 extern "C" uint64_t glass_boot_tsc;
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+    __data_end[];
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
 
@@ -71,6 +74,30 @@ void init_memory(const mb2::BootInfo& info, uint64_t info_phys, uint64_t mapped_
     }
   }
   kprintf_verbose("\n");
+}
+
+// Leaves boot.S's page tables for ones built by mm: W^X sections, NX direct map, stack guards.
+void init_kernel_page_tables(const BootMemory& mem, uint64_t mapped_bytes) {
+  static uint64_t guards[8];
+  static mm::MemRange ram[BootMemory::kMaxRam];
+  for (size_t i = 0; i < mem.ram_count; ++i) ram[i] = {mem.ram[i].base, mem.ram[i].length};
+  mm::KernelImage img;
+  img.text_start = reinterpret_cast<uint64_t>(__text_start);
+  img.text_end = reinterpret_cast<uint64_t>(__text_end);
+  img.rodata_start = reinterpret_cast<uint64_t>(__rodata_start);
+  img.rodata_end = reinterpret_cast<uint64_t>(__rodata_end);
+  img.data_start = reinterpret_cast<uint64_t>(__data_start);
+  img.data_end = reinterpret_cast<uint64_t>(__data_end);
+  img.virt_base = layout::kKernelVirtBase;
+  img.guard_pages = guards;
+  img.guard_count = arch::stack_guard_pages(guards, sizeof guards / sizeof guards[0]);
+  img.ram = ram;
+  img.ram_count = mem.ram_count;
+  img.direct_map_bytes = mapped_bytes;
+  if (auto r = mm::activate_kernel_address_space(img); r.is_error()) {
+    panic("mm: cannot build the kernel page tables (%s)", error_name(r.error()));
+  }
+  kprintf_verbose("paging: kernel page tables built by mm (text RX, rodata R, data RW+NX)\n");
 }
 
 // The symbol map rides along as the GRUB module whose command line is "symbols".
@@ -136,6 +163,7 @@ void load_symbols(const mb2::BootInfo& info) {
             paging.ignored_bytes >> 20, layout::kDirectMapMax >> 30);
   }
   init_memory(info, info_phys, paging.mapped_bytes);
+  init_kernel_page_tables(mem, paging.mapped_bytes);
 
   drivers::pic_disable();
   const uint64_t khz = drivers::tsc_calibrate(kTscWindowUs);

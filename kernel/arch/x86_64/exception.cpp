@@ -15,6 +15,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/format.h"
+#include "mm/address_space.h"
 
 namespace glass::arch {
 namespace {
@@ -74,6 +75,7 @@ extern "C" void interrupt_dispatch(glass::arch::InterruptFrame* frame) {
   }
   if (frame->vector == arch::kVectorSpurious) return;
   const uint64_t cr2 = frame->vector == 14 ? cpu::read_cr2() : 0;
+  if (frame->vector == 14 && mm::handle_page_fault(cr2, frame->error_code)) return;  // demand zero
   if (frame->vector < 32) ktest::offer_exception(*frame, cr2);  // returns only if not claimed
   arch::print_exception_decode(*frame, cr2);
   if (const char* test = ktest::running_test_name()) panic_printf("ktest: crashed in %s\n", test);

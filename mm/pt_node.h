@@ -1,0 +1,106 @@
+// PtNode: a borrowed handle to one page-table node — a frame of kind page-table whose descriptor
+// (FrameDesc::u.pt) holds its level, its number of present entries, its lock and, in the frame's
+// flags, the "detached" mark.
+//
+// Invariants:
+//  - A node is owned by the entry that points at it: the parent's entry (ownership parked with
+//    UniqueFrame::into_phys), or the PageTable for the root. alloc_node/free_node are the only
+//    ways in and out, so the buddy allocator's kind check catches a node freed twice or a data
+//    frame freed as a node.
+//  - Entries and nr_children are read and written only by the holder of the node's lock (a
+//    cursor: see mm/pt_cursor.h for the protocol). Entries are stored atomically anyway, because
+//    the MMU walks them concurrently.
+//  - nr_children == the number of present entries, always.
+//  - A detached node is out of its tree: nothing may map through it, and it is freed only after
+//    the TLB can no longer hold translations through it (mm/tlb.h).
+#pragma once
+
+#include <atomic>
+
+#include "kernel/lib/platform.h"
+#include "mm/mm.h"
+#include "mm/pte.h"
+#include "mm/unique_frame.h"
+
+namespace glass::mm {
+
+class PtNode {
+ public:
+  explicit PtNode(Pfn pfn) : pfn_(pfn) {}
+  [[nodiscard]] static PtNode at(PhysAddr phys) { return PtNode(phys_to_pfn(phys)); }
+
+  [[nodiscard]] Pfn pfn() const { return pfn_; }
+  [[nodiscard]] PhysAddr phys() const { return pfn_to_phys(pfn_); }
+  [[nodiscard]] FrameDesc& desc() const { return frame_table()[pfn_]; }
+  [[nodiscard]] unsigned level() const { return desc().u.pt.level; }
+  [[nodiscard]] unsigned nr_children() const { return desc().u.pt.nr_children; }
+  [[nodiscard]] bool detached() const {
+    return (flags_ref(desc()).load(std::memory_order_acquire) & kFlagNodeDetached) != 0;
+  }
+
+  [[nodiscard]] Pte load(unsigned i) const {
+    return Pte(std::atomic_ref<uint64_t>(entries()[i]).load(std::memory_order_relaxed));
+  }
+  // Writes entry i and keeps nr_children in step with presence.
+  void store(unsigned i, Pte e) const {
+    const bool was = load(i).present();
+    std::atomic_ref<uint64_t>(entries()[i]).store(e.raw(), std::memory_order_relaxed);
+    if (was != e.present()) desc().u.pt.nr_children += e.present() ? 1 : -1;
+  }
+  // Rewrites a present entry in place (same presence, so no count change).
+  void replace(unsigned i, Pte e) const {
+    std::atomic_ref<uint64_t>(entries()[i]).store(e.raw(), std::memory_order_relaxed);
+  }
+
+ private:
+  friend class Cursor;
+  friend class PageTable;
+  friend class DetachedTree;
+  friend Result<PtNode> alloc_node(unsigned, OwnerId, bool);
+
+  [[nodiscard]] uint64_t* entries() const {
+    return static_cast<uint64_t*>(platform::phys_to_virt(phys()));
+  }
+  [[nodiscard]] std::atomic_ref<uint32_t> lock_word() const {
+    return std::atomic_ref<uint32_t>(desc().u.pt.lock);
+  }
+  // Test-and-test-and-set: the holder is a cursor (a guard), never a bare caller.
+  void lock() const {
+    auto w = lock_word();
+    for (;;) {
+      if (w.exchange(1, std::memory_order_acquire) == 0) return;
+      while (w.load(std::memory_order_relaxed) != 0) glass::platform::cpu_relax();
+    }
+  }
+  void unlock() const { lock_word().store(0, std::memory_order_release); }
+  void mark_detached() const {
+    flags_ref(desc()).fetch_or(kFlagNodeDetached, std::memory_order_acq_rel);
+  }
+
+  Pfn pfn_;
+};
+
+// A zeroed node at `level`, owned by `owner`, its lock already held when `locked` (a node created
+// under a cursor's locks joins the cursor's locked set). Ownership is parked in the returned
+// node's address until free_node.
+[[nodiscard]] inline Result<PtNode> alloc_node(unsigned level, OwnerId owner, bool locked) {
+  PageTableFrame frame = TRY(PageTableFrame::alloc(owner));
+  frame.with_mapped([](PageBytes b) { __builtin_memset(b.data, 0, b.size); });
+  FrameDesc& d = frame_table()[frame.pfn()];
+  d.u.pt.nr_children = 0;
+  d.u.pt.level = static_cast<uint8_t>(level);
+  d.u.pt.reserved = 0;
+  d.u.pt.next_stray = kNoPfn;
+  flags_ref(d).fetch_and(static_cast<uint8_t>(~kFlagNodeDetached), std::memory_order_relaxed);
+  std::atomic_ref<uint32_t>(d.u.pt.lock).store(locked ? 1 : 0, std::memory_order_release);
+  return PtNode::at(std::move(frame).into_phys());
+}
+
+// Frees one node (not its children). Panics (in UniqueFrame) if it is not a parked page-table
+// frame.
+inline void free_node(PtNode node) {
+  auto frame = PageTableFrame::from_phys(node.phys());
+  if (frame.is_error()) panic("pt: node %u is outside the frame table", node.pfn());
+}
+
+}  // namespace glass::mm

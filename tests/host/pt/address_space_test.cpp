@@ -1,0 +1,191 @@
+// Address spaces and VMAs on the host: demand-zero faults backed by folios, unmap and protect with
+// VMA splitting, the exact error for every bad request, the kernel half refused, nothing leaked.
+#include "mm/address_space.h"
+#include "mm/kernel_space.h"
+#include "tests/host/pt/pt_fixture.h"
+
+namespace glass::mm::testing {
+namespace {
+
+constexpr uint64_t kA = 0x10000000;
+
+class AddressSpaceTest : public PtTest {
+ protected:
+  void SetUp() override {
+    PtTest::SetUp();
+    static uint64_t guard[1] = {0xffffffff80230000ull};
+    static MemRange ram[1] = {{0, 64 * kMiB}};
+    KernelImage k;
+    k.virt_base = 0xffffffff80000000ull;
+    k.text_start = k.virt_base + 0x200000;
+    k.text_end = k.text_start + 0x1000;
+    k.rodata_start = k.text_end;
+    k.rodata_end = k.rodata_start + 0x1000;
+    k.data_start = k.rodata_end;
+    k.data_end = k.data_start + 0x40000;
+    k.guard_pages = guard;
+    k.guard_count = 1;
+    k.ram = ram;
+    k.ram_count = 1;
+    k.direct_map_bytes = 64 * kMiB;
+    ASSERT_TRUE(activate_kernel_address_space(k).is_ok());
+    pt_frames_ = page_table_frames();
+    folios_ = folio_frames();
+  }
+  void TearDown() override {
+    EXPECT_EQ(page_table_frames(), pt_frames_) << "page-table frames leaked";
+    EXPECT_EQ(folio_frames(), folios_) << "folios leaked";
+    PtTest::TearDown();
+  }
+  static uint64_t folio_frames() { return stats().kind_frames[index(FrameKind::kFolio)]; }
+
+  uint64_t pt_frames_ = 0;
+  uint64_t folios_ = 0;
+};
+
+constexpr uint64_t kNotPresentWrite = 2, kNotPresentRead = 0, kProtectionWrite = 3;
+
+TEST_F(AddressSpaceTest, DemandZeroFaultsFillPages) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  {
+    MmapWriteGuard w(*as);
+    ASSERT_TRUE(w.map(VmaNew::anonymous(kA, 16 * kFrameSize, Prot{true, false}).value()).is_ok());
+  }
+  as->activate();
+  EXPECT_TRUE(as->active());
+  EXPECT_EQ(platform::current_root(), as->page_table().root_phys());
+  EXPECT_TRUE(handle_page_fault(kA + 0x1234, kNotPresentWrite));
+  EXPECT_TRUE(handle_page_fault(kA + 0x5000, kNotPresentRead));
+  EXPECT_EQ(folio_frames(), folios_ + 2);
+  const Mapping m = translate(as->page_table(), kA + 0x1000).value();
+  ASSERT_TRUE(m.mapped);
+  EXPECT_TRUE(m.prop.user);
+  EXPECT_TRUE(m.prop.write);
+  EXPECT_FALSE(m.prop.exec);
+  const auto* bytes = static_cast<const uint8_t*>(platform::phys_to_virt(m.phys));
+  for (size_t i = 0; i < kFrameSize; ++i) ASSERT_EQ(bytes[i], 0);
+  // A second fault on a filled page (another CPU won the race) changes nothing.
+  EXPECT_TRUE(handle_page_fault(kA + 0x1000, kNotPresentWrite));
+  EXPECT_EQ(folio_frames(), folios_ + 2);
+  // Not ours to fix: outside any VMA, protection violations, the kernel half.
+  EXPECT_FALSE(handle_page_fault(kA + 16 * kFrameSize, kNotPresentRead));
+  EXPECT_FALSE(handle_page_fault(kA, kProtectionWrite));
+  EXPECT_FALSE(handle_page_fault(0xffff800000001000ull, kNotPresentRead));
+  EXPECT_FALSE(handle_page_fault(kA, 16 | kNotPresentRead));  // fetch from a non-exec VMA
+}
+
+TEST_F(AddressSpaceTest, FaultUnderTheWriteLockIsNotResolved) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  MmapWriteGuard w(*as);
+  ASSERT_TRUE(w.map(VmaNew::anonymous(kA, kFrameSize, Prot{true, false}).value()).is_ok());
+  as->activate();
+  // The faulting code itself holds the write lock: waiting for it would hang forever.
+  EXPECT_FALSE(handle_page_fault(kA, kNotPresentWrite));
+  MmapReadGuard r(*as, MmapReadGuard::TryOnly{});
+  EXPECT_FALSE(r.held());
+  EXPECT_EQ(r.fault_in(kA, true).error(), Error::kBusy);
+}
+
+TEST_F(AddressSpaceTest, NoFaultHandlingWithoutAnActiveSpace) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  {
+    MmapWriteGuard w(*as);
+    ASSERT_TRUE(w.map(VmaNew::anonymous(kA, kFrameSize, Prot{true, false}).value()).is_ok());
+  }
+  EXPECT_FALSE(handle_page_fault(kA, kNotPresentWrite));
+}
+
+TEST_F(AddressSpaceTest, ReadOnlyVmaRefusesWriteFaults) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  {
+    MmapWriteGuard w(*as);
+    ASSERT_TRUE(w.map(VmaNew::anonymous(kA, kFrameSize, Prot{false, false}).value()).is_ok());
+  }
+  as->activate();
+  EXPECT_FALSE(handle_page_fault(kA, kNotPresentWrite));
+  EXPECT_TRUE(handle_page_fault(kA, kNotPresentRead));
+  EXPECT_FALSE(translate(as->page_table(), kA).value().prop.write);
+}
+
+TEST_F(AddressSpaceTest, UnmapAndProtectSplitVmas) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  MmapWriteGuard w(*as);
+  ASSERT_TRUE(
+      w.map(std::move(
+                VmaNew::anonymous(kA, 8 * kFrameSize, Prot{true, false}).value().populate(true)))
+          .is_ok());
+  EXPECT_EQ(folio_frames(), folios_ + 8);
+  ASSERT_TRUE(w.protect(kA + 2 * kFrameSize, 2 * kFrameSize, Prot{false, false}).is_ok());
+  EXPECT_EQ(w.vma_count(), 3u);
+  EXPECT_FALSE(translate(as->page_table(), kA + 2 * kFrameSize).value().prop.write);
+  EXPECT_TRUE(translate(as->page_table(), kA + 4 * kFrameSize).value().prop.write);
+  auto prot = w.with_vma(kA + 3 * kFrameSize, [](VmaRef v) { return v.prot(); });
+  ASSERT_TRUE(prot.is_ok());
+  EXPECT_FALSE(prot.value().write);
+  ASSERT_TRUE(w.unmap(kA + 5 * kFrameSize, kFrameSize).is_ok());
+  EXPECT_EQ(w.vma_count(), 4u);
+  EXPECT_EQ(folio_frames(), folios_ + 7);
+  EXPECT_FALSE(translate(as->page_table(), kA + 5 * kFrameSize).value().mapped);
+  EXPECT_EQ(w.with_vma(kA + 5 * kFrameSize, [](VmaRef) {}).error(), Error::kNotFound);
+  // A mutable view: drop the pages of one VMA but keep it.
+  ASSERT_TRUE(w.with_vma_mut(kA, [](VmaMut& v) { return v.zap(); }).is_ok());
+  EXPECT_EQ(folio_frames(), folios_ + 5);
+  EXPECT_EQ(w.vma_count(), 4u);
+  ASSERT_TRUE(w.with_vma_mut(kA + 6 * kFrameSize, [](VmaMut& v) {
+                 return v.protect(Prot{false, true});
+               }).is_ok());
+  EXPECT_TRUE(translate(as->page_table(), kA + 7 * kFrameSize).value().prop.exec);
+  EXPECT_FALSE(translate(as->page_table(), kA + 7 * kFrameSize).value().prop.write);
+}
+
+TEST_F(AddressSpaceTest, BadRequestsGetSpecificErrors) {
+  EXPECT_EQ(VmaNew::anonymous(kA + 1, kFrameSize, Prot{}).error(), Error::kInvalidArgument);
+  EXPECT_EQ(VmaNew::anonymous(kA, 100, Prot{}).error(), Error::kInvalidArgument);
+  EXPECT_EQ(VmaNew::anonymous(kA, 0, Prot{}).error(), Error::kInvalidArgument);
+  EXPECT_EQ(VmaNew::anonymous(0xfffffffffffff000ull, 0x2000, Prot{}).error(),
+            Error::kInvalidArgument);  // wraps
+  EXPECT_EQ(VmaNew::anonymous(0x0000800000000000ull, kFrameSize, Prot{}).error(),
+            Error::kInvalidArgument);  // non-canonical
+  EXPECT_EQ(VmaNew::anonymous(0x00007ffffffff000ull, 0x2000, Prot{}).error(),
+            Error::kInvalidArgument);  // runs off the user half
+  EXPECT_EQ(VmaNew::anonymous(0xffff800000000000ull, kFrameSize, Prot{}).error(),
+            Error::kPermissionDenied);
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  MmapWriteGuard w(*as);
+  ASSERT_TRUE(w.map(VmaNew::anonymous(kA, 4 * kFrameSize, Prot{true, false}).value()).is_ok());
+  EXPECT_EQ(w.map(VmaNew::anonymous(kA + 3 * kFrameSize, 4 * kFrameSize, Prot{}).value()).error(),
+            Error::kAlreadyExists);
+  EXPECT_EQ(w.unmap(0xffff800000000000ull, 2 * kMiB).error(), Error::kPermissionDenied);
+  EXPECT_EQ(w.unmap(0xffffffff80000000ull, kFrameSize).error(), Error::kPermissionDenied);
+  EXPECT_EQ(w.unmap(kA + 7, kFrameSize).error(), Error::kInvalidArgument);
+  EXPECT_EQ(w.protect(kA, 8 * kFrameSize, Prot{}).error(), Error::kNotFound);  // a hole
+  EXPECT_EQ(w.protect(0xffff800000000000ull, kFrameSize, Prot{}).error(), Error::kPermissionDenied);
+  // The kernel half stays out of reach of the user table's cursors too.
+  EXPECT_EQ(
+      CursorMut::create(as->page_table(), 0xffff800000000000ull, 0xffff800000200000ull).error(),
+      Error::kPermissionDenied);
+  // ... and its mappings are untouched by all of the above.
+  EXPECT_TRUE(translate(*kernel_page_table(), 0xffff800000000000ull).value().mapped);
+}
+
+TEST_F(AddressSpaceTest, VmaTableFillsUpWithAnError) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  MmapWriteGuard w(*as);
+  for (size_t i = 0; i < AddressSpace::kMaxVmas; ++i) {
+    ASSERT_TRUE(
+        w.map(VmaNew::anonymous(kA + 2 * i * kFrameSize, kFrameSize, Prot{}).value()).is_ok());
+  }
+  EXPECT_EQ(w.map(VmaNew::anonymous(kA - 2 * kFrameSize, kFrameSize, Prot{}).value()).error(),
+            Error::kOverflow);
+}
+
+TEST(AddressSpaceNoKernel, CreateNeedsTheKernelTable) {
+  host::arena_create(64 * kMiB);
+  ASSERT_TRUE(init(standard_map()).is_ok());
+  EXPECT_EQ(UniqueAddressSpace::create().error(), Error::kUnsupported);
+  host_reset();
+  host::arena_destroy();
+}
+
+}  // namespace
+}  // namespace glass::mm::testing
