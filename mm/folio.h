@@ -16,7 +16,7 @@
 
 namespace glass::mm {
 
-class Folio {
+class Folio : public ScopedAccess<Folio> {
  public:
   static constexpr uint32_t kMaxRefs = 0x7FFFFFFF;
 
@@ -62,16 +62,10 @@ class Folio {
   // kNotFound if the frame is not the head of a live folio.
   [[nodiscard]] static Result<Folio> adopt_phys(PhysAddr phys);
 
-  template <typename F>
-  decltype(auto) with_mapped(F&& f) const {
-    return detail::with_mapped_bytes(pfn_, bytes(), std::forward<F>(f));
-  }
-  template <typename F>
-  auto with_pointer_into(size_t offset, size_t len, F&& f) const {
-    return detail::with_pointer_into_bytes(pfn_, bytes(), offset, len, std::forward<F>(f));
-  }
-
  private:
+  friend class ScopedAccess<Folio>;
+  [[nodiscard]] Pfn access_pfn() const { return pfn_; }
+  [[nodiscard]] uint64_t access_bytes() const { return bytes(); }
   explicit Folio(Pfn pfn) : pfn_(pfn) {}
   void swap(Folio& o) { std::swap(pfn_, o.pfn_); }
   void get_existing();  // we hold a reference, so the count is > 0

@@ -15,7 +15,7 @@
 
 namespace glass::mm {
 
-class FrameRef {
+class FrameRef : public ScopedAccess<FrameRef> {
  public:
   // Borrow the frame at `phys`: kInvalidArgument if misaligned or beyond the frame table. The
   // caller vouches for the frame staying alive (e.g. it holds the lock that keeps it mapped).
@@ -29,21 +29,12 @@ class FrameRef {
   [[nodiscard]] FrameKind kind() const { return load_kind(frame_table()[pfn_]); }
   [[nodiscard]] OwnerId owner() const { return load_owner(frame_table()[pfn_]); }
 
-  // f(PageBytes) with the frame's kFrameSize bytes; returns what f returns.
-  template <typename F>
-  decltype(auto) with_mapped(F&& f) const {
-    return detail::with_mapped_bytes(pfn_, kFrameSize, std::forward<F>(f));
-  }
-  // f(uint8_t* p) with p valid for [offset, offset + len) of this frame, or kInvalidArgument
-  // without calling f when that range leaves the frame.
-  template <typename F>
-  auto with_pointer_into(size_t offset, size_t len, F&& f) const {
-    return detail::with_pointer_into_bytes(pfn_, kFrameSize, offset, len, std::forward<F>(f));
-  }
-
   bool operator==(const FrameRef&) const = default;
 
  private:
+  friend class ScopedAccess<FrameRef>;
+  [[nodiscard]] Pfn access_pfn() const { return pfn_; }
+  [[nodiscard]] uint64_t access_bytes() const { return kFrameSize; }
   template <FrameKind>
   friend class UniqueFrame;
   friend class Segment;

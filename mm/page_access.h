@@ -67,4 +67,28 @@ auto with_pointer_into_bytes(Pfn pfn, size_t bytes, size_t offset, size_t len, F
 }
 
 }  // namespace detail
+
+// ScopedAccess<Handle>: the scoped-access pair every frame handle offers, written once. A handle
+// derives from it and provides access_pfn() (its first frame) and access_bytes() (how many bytes
+// it covers); both may be private if the handle befriends ScopedAccess<Handle>.
+template <typename Handle>
+class ScopedAccess {
+ public:
+  // f(PageBytes) over the handle's bytes; returns what f returns.
+  template <typename F>
+  decltype(auto) with_mapped(F&& f) const {
+    const Handle& h = static_cast<const Handle&>(*this);
+    return detail::with_mapped_bytes(h.access_pfn(), h.access_bytes(), std::forward<F>(f));
+  }
+  // f(uint8_t* p) with p valid for [offset, offset + len) of the handle's bytes, or
+  // kInvalidArgument without calling f when that range leaves them.
+  template <typename F>
+  auto with_pointer_into(size_t offset, size_t len, F&& f) const {
+    const Handle& h = static_cast<const Handle&>(*this);
+    return detail::with_pointer_into_bytes(h.access_pfn(), h.access_bytes(), offset, len,
+                                           std::forward<F>(f));
+  }
+  bool operator==(const ScopedAccess&) const = default;
+};
+
 }  // namespace glass::mm

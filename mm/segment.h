@@ -11,7 +11,7 @@
 
 namespace glass::mm {
 
-class Segment {
+class Segment : public ScopedAccess<Segment> {
  public:
   // At least `frames` contiguous frames (rounded up to a power of two). kInvalidArgument for 0
   // frames, more than a max-order block, or a kind a Segment cannot own; kOutOfMemory when no
@@ -55,16 +55,10 @@ class Segment {
   }
   Result<FrameRef> frame(uint64_t i) const&& = delete;
 
-  template <typename F>
-  decltype(auto) with_mapped(F&& f) const {
-    return detail::with_mapped_bytes(pfn_, bytes(), std::forward<F>(f));
-  }
-  template <typename F>
-  auto with_pointer_into(size_t offset, size_t len, F&& f) const {
-    return detail::with_pointer_into_bytes(pfn_, bytes(), offset, len, std::forward<F>(f));
-  }
-
  private:
+  friend class ScopedAccess<Segment>;
+  [[nodiscard]] Pfn access_pfn() const { return pfn_; }
+  [[nodiscard]] uint64_t access_bytes() const { return bytes(); }
   Segment(Pfn pfn, unsigned order, FrameKind kind)
       : pfn_(pfn), order_(static_cast<uint8_t>(order)), kind_(kind) {}
   void reset() {

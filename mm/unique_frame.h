@@ -17,7 +17,7 @@
 namespace glass::mm {
 
 template <FrameKind K>
-class UniqueFrame {
+class UniqueFrame : public ScopedAccess<UniqueFrame<K>> {
   static_assert(is_runtime_kind(K) && K != FrameKind::kSlab && K != FrameKind::kFolio,
                 "slab frames belong to caches and folios are refcounted: use those types");
 
@@ -65,15 +65,6 @@ class UniqueFrame {
   [[nodiscard]] FrameRef ref() const& { return FrameRef(pfn_); }
   FrameRef ref() const&& = delete;
 
-  template <typename F>
-  decltype(auto) with_mapped(F&& f) const {
-    return detail::with_mapped_bytes(pfn_, kFrameSize, std::forward<F>(f));
-  }
-  template <typename F>
-  auto with_pointer_into(size_t offset, size_t len, F&& f) const {
-    return detail::with_pointer_into_bytes(pfn_, kFrameSize, offset, len, std::forward<F>(f));
-  }
-
   // Gives up the handle but not the frame: ownership now lives in the returned address until
   // from_phys() takes it back.
   [[nodiscard]] PhysAddr into_phys() && {
@@ -82,6 +73,9 @@ class UniqueFrame {
   }
 
  private:
+  friend class ScopedAccess<UniqueFrame<K>>;
+  [[nodiscard]] Pfn access_pfn() const { return pfn_; }
+  [[nodiscard]] uint64_t access_bytes() const { return kFrameSize; }
   explicit UniqueFrame(Pfn pfn) : pfn_(pfn) {}
   void reset() {
     if (pfn_ != kNoPfn) buddy().free(std::exchange(pfn_, kNoPfn), 0, K);
