@@ -47,6 +47,19 @@ class AddressSpace {
   ~AddressSpace();
 
   [[nodiscard]] const Vma* find(uint64_t va) const;
+  // f(VmaRef) for the VMA containing va (f's result), or kNotFound. Callers hold the mmap lock:
+  // the read and write guards both lend their views through this one place.
+  template <typename F>
+  auto call_with_vma(uint64_t va, F&& f) const -> Result<decltype(f(std::declval<VmaRef>()))> {
+    const Vma* v = find(va);
+    if (v == nullptr) return Error::kNotFound;
+    if constexpr (std::is_void_v<decltype(f(std::declval<VmaRef>()))>) {
+      f(VmaRef(*v));
+      return {};
+    } else {
+      return f(VmaRef(*v));
+    }
+  }
   [[nodiscard]] size_t lower_bound(uint64_t va) const;  // first VMA with end > va
   [[nodiscard]] Result<void> split_at(uint64_t va);     // no VMA straddles va afterwards
   [[nodiscard]] Result<void> fault_in(uint64_t va, bool write, bool exec);
@@ -99,14 +112,7 @@ class MmapReadGuard {
   template <typename F>
   auto with_vma(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaRef>()))> {
     if (!held()) return Error::kBusy;
-    const Vma* v = as_.find(va);
-    if (v == nullptr) return Error::kNotFound;
-    if constexpr (std::is_void_v<decltype(f(std::declval<VmaRef>()))>) {
-      f(VmaRef(*v));
-      return {};
-    } else {
-      return f(VmaRef(*v));
-    }
+    return as_.call_with_vma(va, std::forward<F>(f));
   }
   [[nodiscard]] size_t vma_count() const { return held_ ? as_.vma_count_ : 0; }
   // Fills the page at va with a zero page if a VMA allows the access. kNotFound: no VMA;
@@ -142,14 +148,7 @@ class MmapWriteGuard {
 
   template <typename F>
   auto with_vma(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaRef>()))> {
-    const Vma* v = as_.find(va);
-    if (v == nullptr) return Error::kNotFound;
-    if constexpr (std::is_void_v<decltype(f(std::declval<VmaRef>()))>) {
-      f(VmaRef(*v));
-      return {};
-    } else {
-      return f(VmaRef(*v));
-    }
+    return as_.call_with_vma(va, std::forward<F>(f));
   }
   template <typename F>
   auto with_vma_mut(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaMut&>()))> {

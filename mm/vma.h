@@ -80,6 +80,9 @@ class VmaRef {
  private:
   friend class MmapReadGuard;
   friend class MmapWriteGuard;
+  // AddressSpace::call_with_vma lends views for both guards; it is private to AddressSpace and
+  // reachable only from the guards, so a view still exists only under a held mmap lock.
+  friend class AddressSpace;
   explicit VmaRef(const Vma& v) : vma_(v) {}
   VmaRef(const VmaRef&) = default;  // copies stay inside the callback's scope: private
   const Vma& vma_;
