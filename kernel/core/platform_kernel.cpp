@@ -43,9 +43,13 @@ void console_write(const char* s, size_t n) {
 }
 
 void panic_stop() {
-  uint64_t rbp;
+  // Start the walk here: frame #0 is panic_stop itself, #1 its caller (panic), and so on. (Our
+  // return address would not do for #0: the call to a [[noreturn]] function is the caller's
+  // last instruction, so the return address lies past the caller's end and names nothing.)
+  uint64_t rip, rbp;
+  asm volatile("lea 0(%%rip), %0" : "=r"(rip));
   asm volatile("mov %%rbp, %0" : "=r"(rbp));
-  print_backtrace(reinterpret_cast<uint64_t>(__builtin_return_address(0)), rbp);
+  print_backtrace(rip, rbp);
   if (const char* test = ktest::running_test_name()) {
     panic_printf("ktest: panic in %s\n", test);
   }
