@@ -3,6 +3,7 @@
 #include "mm/buddy.h"
 
 #include "kernel/lib/panic.h"
+#include "kernel/telemetry/mm_events.h"
 
 namespace glass::mm {
 
@@ -107,6 +108,7 @@ void BuddyAllocator::claim(Pfn pfn, unsigned order, FrameKind kind, OwnerId owne
       d.u.tail.head = pfn;
     }
   }
+  telemetry::mm_events::frame_run(pfn, n, static_cast<uint8_t>(kind), owner);
 }
 
 // The frames are kBusy and ours; make them plain free frames on no list.
@@ -156,6 +158,8 @@ void BuddyAllocator::free(Pfn pfn, unsigned order, FrameKind kind) {
   }
   const Pfn n = Pfn{1} << order;
   for (Pfn i = 1; i < n; ++i) t.transition(pfn + i, kind, FrameKind::kBusy, "freed (tail)");
+  // Reported while the block is still ours (kBusy): nobody can reuse it before the event is queued.
+  telemetry::mm_events::frame_run_free(pfn, n, static_cast<uint8_t>(kind), load_owner(t[pfn]));
   if (order == 0) {
     free_cached(pfn, kind);
     return;

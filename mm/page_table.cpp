@@ -1,6 +1,7 @@
 // PageTable creation and teardown; see page_table.h for the invariants.
 #include "mm/page_table.h"
 
+#include "kernel/telemetry/mm_events.h"
 #include "mm/detached_tree.h"
 
 namespace glass::mm {
@@ -79,9 +80,16 @@ void PageTable::audit(AuditReport& report) const {
 Result<PageTable> PageTable::create_kernel(OwnerId owner) {
   const PtNode root = TRY(alloc_node(kLevels, owner, false));
   PageTable pt(root.pfn(), Half::kKernel, owner);  // frees what was built if a node below fails
+  telemetry::mm_events::as_registered(owner, root.pfn(), true);
+  telemetry::mm_events::node_created(owner, kLevels, root.pfn(), 0, 0);
   for (unsigned i = kFirstKernelSlot; i < kEntries; ++i) {
     const PtNode l3 = TRY(alloc_node(kLevels - 1, owner, false));
+    telemetry::mm_events::node_created(owner, kLevels - 1, l3.pfn(), root.pfn(), i);
     root.store(i, Pte(l3.phys() | pt.table_flags(kKernelStart)));
+  }
+  if (telemetry::mm_events::on()) {
+    telemetry::mm_events::entries(root.pfn(), kFirstKernelSlot, root.entries() + kFirstKernelSlot,
+                                  kEntries - kFirstKernelSlot);
   }
   return pt;
 }
@@ -93,11 +101,19 @@ Result<PageTable> PageTable::create_user(OwnerId owner, const PageTable* kernel)
     // The kernel's top level is fixed at creation, so this copy never goes stale.
     for (unsigned i = kFirstKernelSlot; i < kEntries; ++i) root.store(i, kernel->root().load(i));
   }
-  return PageTable(root.pfn(), Half::kUser, owner);
+  PageTable pt(root.pfn(), Half::kUser, owner);
+  telemetry::mm_events::as_registered(owner, root.pfn(), false);
+  telemetry::mm_events::node_created(owner, kLevels, root.pfn(), 0, 0);
+  if (kernel != nullptr && telemetry::mm_events::on()) {
+    telemetry::mm_events::entries(root.pfn(), kFirstKernelSlot, root.entries() + kFirstKernelSlot,
+                                  kEntries - kFirstKernelSlot);
+  }
+  return pt;
 }
 
 PageTable::~PageTable() {
   if (root_ == kNoPfn) return;
+  telemetry::mm_events::as_unregistered(owner_, root_);
   const PtNode root = PtNode(root_);
   const unsigned first = half_ == Half::kUser ? 0 : kFirstKernelSlot;
   const unsigned last = half_ == Half::kUser ? kFirstKernelSlot : kEntries;

@@ -3,6 +3,7 @@
 // kDirectMapMax) once early paging has run, and mm::init ignores memory above it.
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/layout.h"
+#include "kernel/telemetry/mm_events.h"
 #include "mm/platform.h"
 
 namespace glass::mm::platform {
@@ -33,6 +34,7 @@ void tlb_flush_all() {
 
 void load_root(PhysAddr root) {
   cpu::write_cr3(root);
+  telemetry::mm_events::cr3_switch(root >> 12);
 }
 
 PhysAddr current_root() {

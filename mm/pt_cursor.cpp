@@ -2,12 +2,26 @@
 // invariants are stated at the top of pt_cursor.h.
 #include "mm/pt_cursor.h"
 
+#include "kernel/telemetry/mm_events.h"
+
 namespace glass::mm {
 namespace {
 
 // Start of the span of the node at `level` that contains va.
 constexpr uint64_t node_base(uint64_t va, unsigned level) {
   return level >= kLevels ? va & ~((uint64_t{1} << 48) - 1) : va & ~(page_size(level + 1) - 1);
+}
+
+namespace events = telemetry::mm_events;
+
+// Telemetry: the locks of a sub-tree that is leaving the tree (detach_and_unlock follows).
+void report_detached_unlocks(uint64_t cursor, PtNode n) {
+  const unsigned level = n.level();
+  for (unsigned i = kEntries; level > 1 && i-- > 0;) {
+    const Pte e = n.load(i);
+    if (e.is_table(level)) report_detached_unlocks(cursor, PtNode::at(e.phys()));
+  }
+  events::lock_released(cursor, n.pfn());
 }
 
 }  // namespace
@@ -61,6 +75,11 @@ Result<void> Cursor::lock_range() {
         }
         e = table_entry(child.value());
         n.store(i, e);
+        if (events::on()) {
+          events::node_created(pt_->owner(), static_cast<uint8_t>(level - 1), child.value().pfn(),
+                               n.pfn(), i);
+          events::entries(n.pfn(), i, n.entries() + i, 1);
+        }
       } else if (e.is_leaf(level)) {
         break;
       }
@@ -78,6 +97,10 @@ Result<void> Cursor::lock_range() {
     path_[level - 1] = n.pfn();
     tables_[level - 1] = n.entries();
     va_ = start_;
+    if (events::on()) {
+      events::cursor_begin(n.pfn(), pt_->owner(), start_, end_);
+      events::lock_acquired(n.pfn(), n.pfn(), 0);
+    }
     // The covering node is held; now its overlapping sub-tree, pre-order.
     const unsigned lv = level;
     if (lv > 1) {
@@ -90,6 +113,7 @@ Result<void> Cursor::lock_range() {
         if (e.is_table(lv)) {
           const PtNode c = PtNode::at(e.phys());
           c.lock();
+          events::lock_acquired(n.pfn(), c.pfn(), 0);
           lock_subtree(c, lv - 1, base + i * size);
         }
       }
@@ -109,12 +133,23 @@ void Cursor::lock_subtree(PtNode n, unsigned level, uint64_t base) {
     if (e.is_table(level)) {
       const PtNode c = PtNode::at(e.phys());
       c.lock();
+      events::lock_acquired(path_[guard_level_ - 1], c.pfn(), 0);
       lock_subtree(c, level - 1, base + i * size);
     }
   }
 }
 
 void Cursor::unlock_subtree(PtNode n, unsigned level, uint64_t base) {
+  if (events::on()) {
+    // A changing cursor reports the entries of its range in each node it held: one batch per
+    // node per cursor, however many single-entry writes happened.
+    const uint64_t size = page_size(level);
+    const unsigned first = start_ <= base ? 0 : static_cast<unsigned>((start_ - base) / size);
+    const uint64_t last_off = (end_ - 1 - base) / size;
+    const unsigned last = last_off >= kEntries ? kEntries - 1 : static_cast<unsigned>(last_off);
+    if (create_) events::entries(n.pfn(), first, n.entries() + first, last - first + 1);
+    events::lock_released(path_[guard_level_ - 1], n.pfn());
+  }
   if (level > 1) {
     const uint64_t size = page_size(level);
     const unsigned first = start_ <= base ? 0 : static_cast<unsigned>((start_ - base) / size);
@@ -133,6 +168,7 @@ void Cursor::release() {
   tlb_.flush();  // before unlocking: nobody may reuse these addresses while stale entries live
   const PtNode cover(path_[guard_level_ - 1]);
   unlock_subtree(cover, guard_level_, node_base(start_, guard_level_));
+  events::cursor_end(cover.pfn());
   pt_ = nullptr;
 }
 
@@ -228,6 +264,11 @@ Result<void> Cursor::split_huge() {
   const uint64_t flags = level_ - 1 == 1 ? e.flags() & ~pte::kHuge : e.flags();
   for (unsigned k = 0; k < kEntries; ++k) child.store(k, Pte((e.phys() + k * child_size) | flags));
   n.replace(i, table_entry(child));
+  if (events::on()) {
+    events::node_created(pt_->owner(), static_cast<uint8_t>(level_ - 1), child.pfn(), n.pfn(), i);
+    events::lock_acquired(path_[guard_level_ - 1], child.pfn(), 0);
+    events::entries(child.pfn(), 0, child.entries(), kEntries);  // all of it, in range or not
+  }
   tlb_.add(slot_start(), page_size(level_));
   push(child);
   return {};
@@ -251,6 +292,11 @@ Result<void> CursorMut::map_slow(PhysAddr phys, unsigned level, PageProp prop) {
     } else if (!e.present()) {
       const PtNode child = TRY(alloc_node(level_ - 1, pt_->owner(), true));
       node().store(idx(), table_entry(child));
+      if (events::on()) {
+        events::node_created(pt_->owner(), static_cast<uint8_t>(level_ - 1), child.pfn(),
+                             node().pfn(), idx());
+        events::lock_acquired(path_[guard_level_ - 1], child.pfn(), 0);
+      }
       push(child);
     } else {
       return Error::kAlreadyExists;  // a huge page already maps this span
@@ -264,6 +310,7 @@ Result<void> CursorMut::map_slow(PhysAddr phys, unsigned level, PageProp prop) {
     if (has_leaves(child)) return Error::kAlreadyExists;
     // Only empty nodes below: reclaim them, after the TLB forgets walks through them.
     n.store(i, Pte());
+    if (events::on()) report_detached_unlocks(path_[guard_level_ - 1], child);
     const size_t frames = detach_and_unlock(child);
     tlb_.add(va_, size);
     tlb_.defer_free(DetachedTree(child, va_, frames));
@@ -294,6 +341,7 @@ Result<Taken> CursorMut::take_next(uint64_t len) {
   } else {
     t.kind = Taken::Kind::kSubtree;
     const PtNode child = PtNode::at(e.phys());
+    if (events::on()) report_detached_unlocks(path_[guard_level_ - 1], child);
     const size_t frames = detach_and_unlock(child);
     t.tree = DetachedTree(child, t.va, frames);
   }

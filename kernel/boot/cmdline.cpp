@@ -69,6 +69,17 @@ void apply(Cmdline& c, const Token& t) {
     c.quiet = true;
   } else if (key_is(t, "exit_after_ready") && t.value == nullptr) {
     c.exit_after_ready = true;
+  } else if (key_is(t, "exit_after_demo") && t.value == nullptr) {
+    c.exit_after_demo = true;
+  } else if (key_is(t, "telemetry")) {
+    if (value_is(t, "off")) {
+      c.telemetry = false;
+    } else if (value_is(t, "on")) {
+      c.telemetry = true;
+    } else {
+      warn(c, "'%.*s%s': telemetry= takes on or off; ignored", echo_len(t), t.key,
+           echo_ellipsis(t));
+    }
   } else if (key_is(t, "panic")) {
     if (value_is(t, "exit")) {
       c.panic_exit = true;

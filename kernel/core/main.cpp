@@ -24,6 +24,7 @@
 #include "kernel/drivers/uart16550.h"
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/panic.h"
+#include "kernel/telemetry/telemetry.h"
 #include "mm/kernel_space.h"
 #include "mm/mm.h"
 
@@ -169,6 +170,7 @@ void load_symbols(const mb2::BootInfo& info) {
   const uint64_t khz = drivers::tsc_calibrate(kTscWindowUs);
   const uint64_t lapic_khz = drivers::lapic_init(kTimerHz);
   cpu::sti();
+  telemetry::init(cmdline.telemetry);
   kprintf_verbose("time: TSC %lu.%03lu MHz (PIT-calibrated), LAPIC timer %u Hz (bus %lu kHz)\n",
                   khz / 1000, khz % 1000, kTimerHz, lapic_khz);
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),
@@ -179,10 +181,19 @@ void load_symbols(const mb2::BootInfo& info) {
           mem.usable_bytes >> 20, mm::free_frames() >> 8, khz);
 
   if (cmdline.ktest[0] != '\0') kernel_exit(ktest::run(cmdline.ktest));
-  if (cmdline.demo[0] != '\0') (void)run_demo(cmdline.demo);
+  if (cmdline.demo[0] != '\0') {
+    const bool ran = run_demo(cmdline.demo);
+    if (cmdline.exit_after_demo) {
+      telemetry::flush(2000);  // bounded: the host gets the last digest if it is reading
+      kernel_exit(ran ? ExitCode::kSuccess : ExitCode::kTestsFailed);
+    }
+  }
   if (cmdline.exit_after_ready) kernel_exit(ExitCode::kSuccess);
   kprintf_verbose("idle: nothing more to do; the timer keeps ticking (Ctrl-A X quits QEMU)\n");
-  for (;;) cpu::hlt();
+  for (;;) {
+    telemetry::poll();  // a quiescent point: the telemetry channel's only home when idle
+    cpu::hlt();
+  }
 }
 
 }  // namespace glass

@@ -6,7 +6,7 @@
 namespace glass::drivers {
 namespace {
 constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5;
-constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20;
+constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20, kLsrTxIdle = 0x40;
 
 Uart16550 g_com1(0x3f8);
 Uart16550 g_com2(0x2f8);
@@ -43,6 +43,18 @@ void Uart16550::write_byte(uint8_t b) {
   while ((cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) cpu::pause();
   cpu::outb(base_ + kData, b);
   ++written_;
+}
+
+bool Uart16550::try_write_byte(uint8_t b) {
+  if (!present_ || (cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) return false;
+  cpu::outb(base_ + kData, b);
+  ++written_;
+  return true;
+}
+
+bool Uart16550::tx_idle() {
+  return !present_ ||
+         (cpu::inb(base_ + kLsr) & (kLsrThrEmpty | kLsrTxIdle)) == (kLsrThrEmpty | kLsrTxIdle);
 }
 
 void Uart16550::write(const char* s, size_t n) {

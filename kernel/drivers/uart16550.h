@@ -19,6 +19,11 @@ class Uart16550 {
   [[nodiscard]] bool init();
   void write_byte(uint8_t b);
   void write(const char* s, size_t n);
+  // Non-blocking write for the telemetry channel: checks LSR and writes b only if the transmit
+  // holding register is empty. False (nothing written) when it is not, or there is no UART.
+  [[nodiscard]] bool try_write_byte(uint8_t b);
+  // True when the transmitter is completely idle (LSR: holding and shift registers empty).
+  [[nodiscard]] bool tx_idle();
   [[nodiscard]] bool present() const { return present_; }
   // Non-blocking read: -1 when nothing is waiting.
   [[nodiscard]] int try_read();

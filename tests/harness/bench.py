@@ -1,4 +1,4 @@
-"""./glass bench [boot] [mm]: benchmarks print human tables and, last, one line per ratio:
+"""./glass bench [boot] [mm] [pt] [telemetry]: benchmarks print human tables and, last, one line per ratio:
     RATIO <name> <value> goal <op><target>
 where value = ours / a baseline measured in the same run. Benchmarks are never tests: nothing here
 fails a build; the closing lines are read by people and by CI logs.
@@ -19,7 +19,7 @@ BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 def available():
     """'boot' plus one name per tests/bench/<name>_bench.cpp (each a Google Benchmark binary)."""
     names = sorted(f[:-len('_bench.cpp')] for f in os.listdir(BENCH_DIR) if f.endswith('_bench.cpp'))
-    return ['boot'] + names
+    return ['boot'] + names + ['telemetry']
 
 
 def bench_boot(a, ratios):
@@ -70,6 +70,13 @@ def bench_binary(name, ratios):
         raise HarnessError(f'{name}_bench exited {proc.returncode}')
 
 
+def bench_telemetry(a, ratios):
+    """tests/bench/telemetry_bench.py: demo=mm in QEMU with and without a host attached."""
+    sys.path.insert(0, BENCH_DIR)
+    import telemetry_bench
+    telemetry_bench.run(a, ratios)
+
+
 def run(a):
     names = a.names or available()
     unknown = [n for n in names if n not in available()]
@@ -81,6 +88,8 @@ def run(a):
     for n in names:
         if n == 'boot':
             bench_boot(a, ratios)
+        elif n == 'telemetry':
+            bench_telemetry(a, ratios)
         else:
             bench_binary(n, ratios)
         print()

@@ -192,6 +192,148 @@ def check_debug_batch(_accel):
     return ok, '' if ok else f'exit {p.returncode}\n' + p.stdout[-2000:]
 
 
+# ---------------------------------------------------------------- telemetry (demo=mm on COM2)
+DEMO_MM = 'demo=mm exit_after_demo'
+
+
+def _glass_trace():
+    return os.path.join(qemu.BUILD, 'host', 'glass-trace')
+
+
+def _wait_for_socket(path, timeout=30.0):
+    """True once QEMU listens on path (the file can exist a moment before it accepts)."""
+    import socket
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if os.path.exists(path):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return True
+            except OSError:
+                pass
+            finally:
+                s.close()
+        time.sleep(0.05)
+    return False
+
+
+def _record(sock, out, duration):
+    return subprocess.run([_glass_trace(), 'record', sock, out, '--duration', str(duration)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors='replace', timeout=duration + 30)
+
+
+def _trace(*args):
+    return subprocess.run([_glass_trace()] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors='replace', timeout=60)
+
+
+def _boot_demo_mm(accel, name, host_side):
+    """Boots demo=mm with COM2 on a socket; host_side(sock) runs alongside and returns
+    (problems, detail). The demo waits up to 10 s for a host, then runs its rounds and exits."""
+    import tempfile
+    import threading
+    sock = os.path.join(qemu.BUILD, 'run', f'e2e-{name}.sock')
+    if os.path.exists(sock):
+        os.unlink(sock)  # a stale socket from an earlier run would refuse the connection
+    box = {}
+
+    def host():
+        try:
+            if not _wait_for_socket(sock):
+                box['result'] = (['the telemetry socket never appeared'], '')
+                return
+            box['result'] = host_side(sock)
+        except Exception as e:  # reported, never a hang
+            box['result'] = ([f'{type(e).__name__}: {e}'], '')
+
+    with tempfile.TemporaryDirectory() as d:
+        box['dir'] = d
+        t = threading.Thread(target=host)
+        host_side.dir = d
+        t.start()
+        r = qemu.boot(qemu.iso_for(DEMO_MM), accel=accel, timeout=90, telemetry_socket=sock)
+        t.join(timeout=120)
+        problems, detail = box.get('result', (['the host side did not finish'], ''))
+    done = next((ln for ln in r.lines if ln.startswith('DEMO MM DONE')), None)
+    if r.kernel_exit != 'success' or done is None:
+        problems = problems + [f'demo=mm ended with {r.kernel_exit}, no DEMO MM DONE line']
+    if done and ' dropped=0 ' not in done:
+        problems.append(f'the kernel dropped events: {done}')
+    return problems, done, detail + '\n' + '\n'.join(r.tail(12))
+
+
+def check_telemetry_trace_verifies(accel):
+    """Attach while demo=mm runs: the recorded trace has no gaps and every digest matches."""
+    def host_side(sock):
+        out = os.path.join(host_side.dir, 'mm.glt')
+        p = _record(sock, out, 60)
+        v = _trace('verify', out)
+        s = _trace('stats', out)
+        problems = []
+        if p.returncode != 0:
+            problems.append(f'record: exit {p.returncode}')
+        if v.returncode != 0 or 'VERIFY OK' not in v.stdout or ' 0 mismatched' not in v.stdout:
+            problems.append('verify failed')
+        if 'gaps 0 ' not in s.stdout:
+            problems.append('the trace has gaps')
+        if 'entries' not in s.stdout or 'cursor_begin' not in s.stdout:
+            problems.append('no page-table or cursor events in the trace')
+        return problems, p.stdout + v.stdout[-600:] + s.stdout[:300]
+
+    problems, _, detail = _boot_demo_mm(accel, 'mm-verify', host_side)
+    return not problems, '' if not problems else '\n'.join(problems) + '\n' + detail
+
+
+def check_telemetry_reattach_and_bad_commands(accel):
+    """Garbage and a non-command frame get error replies and are counted; a recorder that
+    leaves mid-stream and a second one that attaches later still verifies after its snapshot."""
+    import socket
+    import time
+
+    def host_side(sock):
+        problems = []
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+        # Garbage, then a well-framed frame_run event, which is no host command.
+        s.sendall(bytes([0]) + b'not a frame at all' + bytes([0]))
+        synth = os.path.join(host_side.dir, 'synth.glt')
+        _trace('synth', synth, '--ops', '1')
+        wire = open(synth, 'rb').read()[32:]
+        frames = [f for f in wire.split(bytes([0])) if f]
+        s.sendall(frames[0] + bytes([0]))
+        # The kernel may still be booting (QEMU holds the bytes until the UART takes them): wait
+        # for the reply as long as a boot may take, not a fixed moment.
+        reply = b''
+        s.settimeout(30.0)
+        try:
+            reply = s.recv(4096)
+        except socket.timeout:
+            pass
+        s.close()
+        first = os.path.join(host_side.dir, 'first.glt')
+        second = os.path.join(host_side.dir, 'second.glt')
+        p1 = _record(sock, first, 1)  # leaves mid-stream without DETACH
+        p2 = _record(sock, second, 60)
+        v = _trace('verify', second)
+        if not reply:
+            problems.append('no error reply to bad commands')
+        if p1.returncode != 0 or p2.returncode != 0:
+            problems.append(f'record: exits {p1.returncode}, {p2.returncode}')
+        if v.returncode != 0 or 'VERIFY OK' not in v.stdout:
+            problems.append('the second recording does not verify')
+        return problems, p1.stdout + p2.stdout + v.stdout[-600:]
+
+    problems, done, detail = _boot_demo_mm(accel, 'mm-reattach', host_side)
+    if done and ' bad_commands=0 ' in done:
+        problems.append('bad commands were not counted')
+    if done and ' snapshots=1 ' in done:
+        problems.append('the second HELLO got no new snapshot')
+    return not problems, '' if not problems else '\n'.join(problems) + '\n' + detail
+
+
 CHECKS = [
     ('boot prints banner, summary and ready line, exits 0', check_boot_to_ready),
     ('unknown kernel option warns and boot continues', check_unknown_option_warns),
@@ -204,6 +346,8 @@ CHECKS = [
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
     ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
     ('glass-trace verifies, reports damage and bad input, never crashes', check_glass_trace_cli),
+    ('demo=mm telemetry: a live recording verifies, no gaps', check_telemetry_trace_verifies),
+    ('telemetry: bad commands answered, re-attach verifies', check_telemetry_reattach_and_bad_commands),
 ]
 
 
@@ -211,7 +355,7 @@ def run(tally, accel):
     # Build every ISO first (grub-mkrescue is not thread-safe with itself on one output dir).
     for cmdline in ('exit_after_ready', 'exit_after_ready bogus_option=1 quiet',
                     'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault',
-                    'ktest=selftest_hang'):
+                    'ktest=selftest_hang', DEMO_MM):
         qemu.iso_for(cmdline)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(name, pool.submit(fn, accel)) for name, fn in CHECKS]

@@ -31,6 +31,17 @@ TEST(Cmdline, ParsesEveryOption) {
   EXPECT_EQ(c.warning_count, 0u);
 }
 
+TEST(Cmdline, TelemetryOnByDefaultOffOnRequest) {
+  EXPECT_TRUE(parse_cmdline("quiet").telemetry);
+  EXPECT_FALSE(parse_cmdline("telemetry=off").telemetry);
+  EXPECT_TRUE(parse_cmdline("telemetry=off telemetry=on").telemetry);
+  Cmdline c = parse_cmdline("telemetry=maybe telemetry exit_after_demo");
+  EXPECT_TRUE(c.telemetry);
+  EXPECT_TRUE(c.exit_after_demo);
+  ASSERT_EQ(c.warning_count, 2u);
+  EXPECT_STREQ(c.warnings[0], "'telemetry=maybe': telemetry= takes on or off; ignored");
+}
+
 TEST(Cmdline, LaterValueWins) {
   Cmdline c = parse_cmdline("panic=exit panic=halt ktest=a ktest=b");
   EXPECT_FALSE(c.panic_exit);

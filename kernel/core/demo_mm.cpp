@@ -1,0 +1,183 @@
+// demo=mm: memory management slowly enough to watch in the inspector. Each round builds an
+// address space, maps ranges with 4 KiB, 2 MiB and 1 GiB pages, faults in demand-zero pages,
+// allocates frames of every runtime kind and small objects, switches CR3 there and back, then
+// takes it all down again. Between steps it waits, polling the telemetry channel.
+//
+// Invariants: every step leaves mm quiescent (no cursor alive) before it waits, because
+// telemetry::poll() may take a snapshot there; everything a round creates it also frees, so the
+// frame census after the demo equals the one before (checked, and printed). The demo maps raw
+// frames through a cursor and removes them again before the address space is destroyed (whose
+// destructor only knows folio pages).
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/core/demo.h"
+#include "kernel/core/kprintf.h"
+#include "kernel/drivers/tsc.h"
+#include "kernel/telemetry/telemetry.h"
+#include "mm/address_space.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/pt_cursor.h"
+
+namespace glass {
+namespace {
+
+constexpr int kRounds = 6;
+constexpr uint64_t kStepMs = 40;
+constexpr uint64_t kAttachWaitMs = 10000;
+constexpr uint64_t kMiB = 1ull << 20, kGiB = 1ull << 30;
+
+uint64_t now_ms() {
+  return drivers::tsc_to_us(cpu::rdtsc()) / 1000;
+}
+
+// Guest time spent waiting (sleeping between ticks) and inside telemetry::poll() (draining,
+// framing, sending): the demo's busy time is its run time minus the first, and the part of the
+// busy time telemetry costs is the second plus the hooks inside mm (./glass bench telemetry).
+uint64_t g_wait_tsc = 0;
+uint64_t g_poll_tsc = 0;
+
+// A pause the inspector can see: telemetry runs, the CPU sleeps between timer ticks.
+void step_wait(uint64_t ms) {
+  const uint64_t end = now_ms() + ms;
+  const uint64_t t0 = cpu::rdtsc();
+  uint64_t polling = 0;
+  do {
+    const uint64_t p0 = cpu::rdtsc();
+    telemetry::poll();
+    polling += cpu::rdtsc() - p0;
+    cpu::hlt();
+  } while (now_ms() < end);
+  g_poll_tsc += polling;
+  g_wait_tsc += cpu::rdtsc() - t0 - polling;
+}
+
+struct Block {
+  mm::PhysAddr phys = 0;
+  unsigned order = 0;
+  mm::FrameKind kind = mm::FrameKind::kLarge;
+};
+
+Result<void> map_block(mm::PageTable& pt, uint64_t va, const Block& b, unsigned level) {
+  const uint64_t size = mm::kFrameSize << b.order;
+  mm::CursorMut c = TRY(mm::CursorMut::create(pt, va, va + size));
+  const uint64_t step = level == 2 ? 2 * kMiB : mm::kFrameSize;
+  for (uint64_t off = 0; off < size; off += step) {
+    TRY(c.map(b.phys + off, level, mm::PageProp{.write = true, .user = true}));
+  }
+  return {};
+}
+
+// Removes every mapping in [start, end); raw frames stay allocated (the caller frees them).
+Result<void> unmap_range(mm::PageTable& pt, uint64_t start, uint64_t end) {
+  mm::CursorMut c = TRY(mm::CursorMut::create(pt, start, end));
+  for (;;) {
+    mm::Taken t = TRY(c.take_next(c.end() - c.va()));
+    if (t.kind == mm::Taken::Kind::kNone) break;
+    if (t.kind == mm::Taken::Kind::kSubtree) c.defer_free(static_cast<mm::DetachedTree&&>(t.tree));
+  }
+  return {};
+}
+
+Result<void> round(int r) {
+  auto as = TRY(mm::UniqueAddressSpace::create());
+  mm::PageTable& pt = as->page_table();
+  step_wait(kStepMs);
+
+  // Frames of every runtime kind, several orders.
+  static constexpr mm::FrameKind kKinds[] = {mm::FrameKind::kLarge, mm::FrameKind::kFolio,
+                                             mm::FrameKind::kBlockBuffer, mm::FrameKind::kLarge};
+  Block blocks[4];
+  for (int i = 0; i < 4; ++i) {
+    blocks[i].kind = kKinds[i];
+    blocks[i].order = static_cast<unsigned>((i * 2 + r) % 6);
+    blocks[i].phys = TRY(mm::alloc_frames(blocks[i].order, blocks[i].kind, as->owner()));
+    step_wait(kStepMs / 2);
+  }
+  Block huge{0, 9, mm::FrameKind::kLarge};
+  huge.phys = TRY(mm::alloc_frames(9, huge.kind, as->owner()));
+
+  // 4 KiB pages, a 2 MiB page, and a 1 GiB page (of physical memory nobody touches: the address
+  // space is never used for access, only to show the tree).
+  const uint64_t base = 0x400000 + static_cast<uint64_t>(r) * 64 * kMiB;
+  for (int i = 0; i < 4; ++i) {
+    TRY(map_block(pt, base + static_cast<uint64_t>(i) * 4 * kMiB, blocks[i], 1));
+    step_wait(kStepMs);
+  }
+  TRY(map_block(pt, base + 32 * kMiB, huge, 2));
+  step_wait(kStepMs);
+  {
+    mm::CursorMut c = TRY(mm::CursorMut::create(pt, 8 * kGiB, 9 * kGiB));
+    TRY(c.map(1 * kGiB, 3, mm::PageProp{.user = true}));
+  }
+  step_wait(kStepMs);
+
+  // Demand-zero pages through a VMA: folios appear as the pages are touched.
+  const uint64_t anon = 16 * kGiB;
+  {
+    mm::MmapWriteGuard w(*as);
+    mm::VmaNew vma = TRY(mm::VmaNew::anonymous(anon, 16 * mm::kFrameSize, mm::Prot{.write = true}));
+    TRY(w.map(static_cast<mm::VmaNew&&>(vma)));
+  }
+  for (uint64_t i = 0; i < 16; i += 3) {
+    mm::MmapReadGuard g(*as);
+    TRY(g.fault_in(anon + i * mm::kFrameSize, true));
+  }
+  step_wait(kStepMs);
+
+  // Small objects: slab frames come and go with them.
+  void* objs[24] = {};
+  for (auto& o : objs) o = TRY(mm::kmalloc(256 + static_cast<size_t>(r) * 64));
+  step_wait(kStepMs);
+
+  // CR3 there and back (the destructor switches back to the kernel table).
+  as->activate();
+  step_wait(kStepMs);
+
+  // Down again: a partial unmap inside the 2 MiB page splits it first.
+  TRY(unmap_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
+  step_wait(kStepMs);
+  TRY(unmap_range(pt, base, base + 64 * kMiB));
+  TRY(unmap_range(pt, 8 * kGiB, 9 * kGiB));
+  step_wait(kStepMs);
+  for (auto* o : objs) mm::kfree(o);
+  for (const auto& b : blocks) TRY(mm::free_frames(b.phys, b.order, b.kind));
+  TRY(mm::free_frames(huge.phys, huge.order, huge.kind));
+  step_wait(kStepMs);
+  return {};
+}
+
+}  // namespace
+
+GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the inspector)") {
+  if (telemetry::stats().enabled && !telemetry::attached()) {
+    kprintf("demo mm: waiting up to %lu s for a telemetry host on COM2\n", kAttachWaitMs / 1000);
+    const uint64_t end = now_ms() + kAttachWaitMs;
+    while (!telemetry::attached() && now_ms() < end) step_wait(10);
+  }
+  const uint64_t free_before = mm::free_frames();
+  g_wait_tsc = g_poll_tsc = 0;
+  const uint64_t t0 = cpu::rdtsc();
+  for (int r = 0; r < kRounds; ++r) {
+    if (auto res = round(r); res.is_error()) {
+      kprintf("demo mm: round %d failed: %s\n", r, error_name(res.error()));
+      return;
+    }
+  }
+  const uint64_t total = cpu::rdtsc() - t0;
+  const uint64_t guest_us = drivers::tsc_to_us(total);
+  const uint64_t busy_us = drivers::tsc_to_us(total - g_wait_tsc);
+  const uint64_t poll_us = drivers::tsc_to_us(g_poll_tsc);
+  const auto st = telemetry::stats();
+  kprintf(
+      "DEMO MM DONE rounds=%d guest_us=%lu busy_us=%lu poll_us=%lu free_delta=%ld telemetry=%s "
+      "attached=%d frames=%lu "
+      "bytes=%lu dropped=%lu snapshots=%lu digests=%lu bad_commands=%lu snapshot_bytes=%lu "
+      "snapshot_us=%lu\n",
+      kRounds, guest_us, busy_us, poll_us,
+      static_cast<long>(mm::free_frames()) - static_cast<long>(free_before),
+      st.enabled ? "on" : "off", st.attached ? 1 : 0, st.frames, st.bytes_queued, st.dropped,
+      st.snapshots, st.digests, st.bad_commands, st.last_snapshot_bytes,
+      st.last_snapshot_ns / 1000);
+}
+
+}  // namespace glass

@@ -1,0 +1,107 @@
+// EventRing: one CPU's queue of raw telemetry records, between the mm code that produces them and
+// the drain that frames them (channel_kernel.cpp).
+//
+// Invariants:
+//  - Single producer (the owning CPU, with interrupts off around push) and single consumer (the
+//    drain). Neither side ever waits for the other: push on a full ring drops the record and
+//    counts it, it never blocks. Lock-free: head_ is written only by the producer, tail_ only by
+//    the consumer, each published with release and read with acquire.
+//  - Nothing is lost silently. Records lost to a full ring are counted in lost_; the next push
+//    that finds room for two records first stores a kDropped record carrying that count, in the
+//    position the loss happened, and the consumer, finding the ring empty, takes any count left
+//    (take_lost). Either way the host sees a `dropped` event and resynchronises.
+//  - A record is a fixed 48-byte POD: producers copy fields, never format bytes (DESIGN.md).
+//  - Storage is borrowed (the kernel gives it frames of kind telemetry); capacity is any power of
+//    two >= 2. Freestanding: no allocation, portable so host tests can drive it too.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <atomic>
+
+#include "kernel/telemetry/wire.h"
+
+namespace glass::telemetry {
+
+struct Record {
+  MsgType type;
+  uint8_t b = 0;   // a one-byte field: level, kind, cpu
+  uint16_t h = 0;  // a small field: an entry index, a count
+  uint32_t a = 0;  // asid, owner
+  uint64_t x[5] = {};
+};
+static_assert(sizeof(Record) == 48, "records are copied by value on hot paths: keep them small");
+
+class EventRing {
+ public:
+  EventRing() = default;
+  EventRing(const EventRing&) = delete;
+  EventRing& operator=(const EventRing&) = delete;
+
+  // Adopts `storage` of `capacity` records (a power of two >= 2); forgets anything queued.
+  void attach(Record* storage, uint32_t capacity) {
+    slots_ = storage;
+    mask_ = capacity - 1;
+    head_.store(0, std::memory_order_relaxed);
+    tail_.store(0, std::memory_order_relaxed);
+    lost_.store(0, std::memory_order_relaxed);
+  }
+  [[nodiscard]] bool attached() const { return slots_ != nullptr; }
+  [[nodiscard]] uint32_t capacity() const { return slots_ ? mask_ + 1 : 0; }
+
+  // Producer. False (and the record counted as lost) when the ring is full.
+  bool push(const Record& r) {
+    if (slots_ == nullptr) return false;
+    const uint32_t head = head_.load(std::memory_order_relaxed);
+    const uint32_t free = capacity() - (head - tail_.load(std::memory_order_acquire));
+    uint32_t at = head;
+    if (lost_.load(std::memory_order_relaxed) != 0) {
+      if (free < 2) {
+        lost_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      Record d{MsgType::kDropped};
+      d.x[0] = lost_.exchange(0, std::memory_order_relaxed);
+      if (d.x[0] != 0) slots_[at++ & mask_] = d;
+    } else if (free < 1) {
+      lost_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    slots_[at++ & mask_] = r;
+    head_.store(at, std::memory_order_release);
+    ++pushed_;
+    return true;
+  }
+
+  // Consumer. False when empty.
+  bool pop(Record& out) {
+    const uint32_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail == head_.load(std::memory_order_acquire)) return false;
+    out = slots_[tail & mask_];
+    tail_.store(tail + 1, std::memory_order_release);
+    return true;
+  }
+  // Consumer, after pop() returned false: records lost since the last kDropped record (0: none).
+  uint64_t take_lost() { return lost_.exchange(0, std::memory_order_relaxed); }
+  // Consumer: forget everything queued (a snapshot is about to replace it).
+  void discard() {
+    tail_.store(head_.load(std::memory_order_acquire), std::memory_order_release);
+    lost_.store(0, std::memory_order_relaxed);
+  }
+  [[nodiscard]] uint32_t queued() const {
+    return head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] uint64_t pushed() const { return pushed_; }
+  [[nodiscard]] uint64_t lost_pending() const { return lost_.load(std::memory_order_relaxed); }
+
+ private:
+  Record* slots_ = nullptr;
+  uint32_t mask_ = 0;
+  std::atomic<uint32_t> head_{0};
+  std::atomic<uint32_t> tail_{0};
+  std::atomic<uint64_t> lost_{0};
+  uint64_t pushed_ = 0;  // producer-only statistic
+};
+
+}  // namespace glass::telemetry

@@ -1,0 +1,74 @@
+// The kernel's telemetry channel on COM2: per-CPU rings of raw records (ring.h, filled through
+// mm_events.h), a drain that frames them with encoder.h, host commands, snapshots and digests.
+// Kernel only (the *_kernel.cpp files); docs/telemetry.md describes the protocol.
+//
+// Invariants:
+//  - The kernel never waits for the host: COM2 bytes leave only when the UART says it has room
+//    (LSR checked before every byte), anything that does not fit is kept for the next poll, and
+//    events that do not fit a ring become a counted `dropped` event.
+//  - poll() is the only place that frames, sends, reads commands, takes snapshots and computes
+//    digests. It must be called at quiescent points only — no cursor alive and no mm operation
+//    half done on this CPU — so a snapshot or digest describes exactly the events queued before
+//    it. The idle loop and demos call it; interrupt handlers never do.
+//  - Nothing is streamed until a host sends HELLO (the mm hooks stay a single untaken branch);
+//    HELLO and REQUEST_SNAPSHOT start a fresh snapshot, DETACH stops streaming.
+//  - Every byte from the host is validated (frame checksum, event decoder, known commands only);
+//    anything else is counted and answered with an error `log` event, never acted on.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/telemetry/ring.h"
+
+namespace glass::telemetry {
+
+struct ChannelStats {
+  bool enabled = false;
+  bool attached = false;
+  uint64_t records = 0;       // records queued in rings since boot
+  uint64_t dropped = 0;       // records lost to full rings (reported as dropped events)
+  uint64_t frames = 0;        // frames sealed
+  uint64_t bytes_queued = 0;  // wire bytes framed
+  uint64_t bytes_sent = 0;    // wire bytes handed to the UART
+  uint64_t tx_deferred = 0;   // polls that stopped because the UART or the TX buffer was full
+  uint64_t commands = 0;      // good host commands
+  uint64_t bad_commands = 0;  // malformed / unknown / damaged host input
+  uint64_t snapshots = 0;     // snapshots sent
+  uint64_t snapshots_deferred = 0;
+  uint64_t digests = 0;        // periodic digests sent
+  uint64_t encode_errors = 0;  // records the encoder refused (a bug: counted, never sent)
+  uint64_t last_snapshot_bytes = 0;
+  uint64_t last_snapshot_ns = 0;  // time to scan and frame it (not to transmit it)
+};
+
+// Sets the channel up after mm and the TSC: rings and the transmit buffer are frames of kind
+// telemetry. enabled=false (telemetry=off) leaves everything off for good.
+void init(bool enabled);
+// See the invariants: quiescent points only.
+void poll();
+// Sends what is queued, waiting at most timeout_ms for the UART (used before the kernel exits).
+void flush(uint64_t timeout_ms);
+[[nodiscard]] ChannelStats stats();
+[[nodiscard]] bool attached();
+
+namespace internal {
+// The address-space registry kept by mm_events_kernel.cpp.
+struct Space {
+  uint32_t asid = 0;
+  uint64_t root = 0;
+  bool kernel_half = false;
+  bool live = false;
+};
+inline constexpr size_t kMaxSpaces = 128;
+[[nodiscard]] const Space* spaces();  // kMaxSpaces slots, live ones in any order
+[[nodiscard]] uint64_t registry_overflows();
+// Turns recording on or off (mm_events::on()).
+void set_recording(bool on);
+// The ring of `cpu` (rings beyond the CPUs set up have no storage and drop everything).
+[[nodiscard]] EventRing& ring(unsigned cpu);
+[[nodiscard]] unsigned ring_count();
+[[nodiscard]] uint64_t now_ns();
+}  // namespace internal
+
+}  // namespace glass::telemetry
