@@ -262,6 +262,8 @@ def _boot_demo_mm(accel, name, host_side):
         problems = problems + [f'demo=mm ended with {r.kernel_exit}, no DEMO MM DONE line']
     if done and ' dropped=0 ' not in done:
         problems.append(f'the kernel dropped events: {done}')
+    if done and ' leaked=0 ' not in done:
+        problems.append(f'demo=mm did not give back every frame it took: {done}')
     return problems, done, detail + '\n' + '\n'.join(r.tail(12))
 
 
