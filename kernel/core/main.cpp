@@ -141,7 +141,9 @@ void load_symbols(const mb2::BootInfo& info) {
   const mb2::BootInfo& info = boot_info();
   const Cmdline cmdline = parse_cmdline(info.cmdline);
   set_console_quiet(cmdline.quiet);
-  set_exit_on_panic(cmdline.panic_exit || cmdline.exit_after_ready || cmdline.ktest[0] != '\0');
+  // Scripted runs (tests, exit_after_*) leave QEMU on a panic so the harness sees it at once.
+  set_exit_on_panic(cmdline.panic_exit || cmdline.exit_after_ready || cmdline.exit_after_demo ||
+                    cmdline.ktest[0] != '\0');
   if (!cmdline.quiet) {
     mb2::print_summary(info, FormatSink{console_sink, nullptr});
   } else {
