@@ -70,7 +70,7 @@ def parser():
 
 
 def cmd_run(a):
-    build.scons(['kernel', 'baseline'])
+    build.scons(['kernel', 'baseline', 'tools'])  # tools: glass-trace, for a second terminal
     cmdline = a.cmdline
     if a.exit_after_ready:
         cmdline = (cmdline + ' exit_after_ready').strip()
