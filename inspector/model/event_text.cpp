@@ -167,12 +167,77 @@ std::string describe(const DecodedEvent& d) {
     case MsgType::kRequestSnapshot:
       n("reason", static_cast<uint8_t>(e.request_snapshot.reason));
       break;
+    case MsgType::kPing:
+    case MsgType::kPong:
+      n("token", e.ping.token);
+      break;
+    case MsgType::kWalk:
+      n("token", e.walk.token);
+      n("asid", e.walk.asid);
+      x("va", e.walk.va);
+      break;
+    case MsgType::kWalkResult: {
+      const auto& w = e.walk_result;
+      n("token", w.token);
+      n("asid", w.asid);
+      x("va", w.va);
+      f("status", walk_status_name(w.status));
+      for (uint8_t i = 0; i < w.count; ++i) s += " " + describe(w.levels[i]);
+      break;
+    }
+    case MsgType::kDemoState:
+      f("state", demo_run_name(e.demo.state));
+      n("step", e.demo.step);
+      n("cr3_asid", e.demo.cr3_asid);
+      f("label", quoted(d.text));
+      break;
     case MsgType::kDetach:
+    case MsgType::kPause:
+    case MsgType::kStep:
+    case MsgType::kResume:
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:
       break;
   }
   return s;
+}
+
+const char* walk_status_name(telemetry::WalkStatus s) {
+  switch (s) {
+    case telemetry::WalkStatus::kLeaf:
+      return "leaf";
+    case telemetry::WalkStatus::kNotPresent:
+      return "not-present";
+    case telemetry::WalkStatus::kUnknownAsid:
+      return "unknown-asid";
+    case telemetry::WalkStatus::kNonCanonical:
+      return "non-canonical";
+    case telemetry::WalkStatus::kBadTable:
+      return "bad-table";
+  }
+  return "?";
+}
+
+const char* demo_run_name(telemetry::DemoRun r) {
+  switch (r) {
+    case telemetry::DemoRun::kNone:
+      return "none";
+    case telemetry::DemoRun::kRunning:
+      return "running";
+    case telemetry::DemoRun::kPaused:
+      return "paused";
+  }
+  return "?";
+}
+
+std::string describe(const telemetry::WalkLevel& l) {
+  return "L" + std::to_string(l.level) + "[table=" + hex(l.table_pfn << 12) +
+         " index=" + std::to_string(l.index) + " entry=" + hex(l.entry) + "]";
+}
+
+std::string dump_line(const StreamItem& it) {
+  if (it.kind == StreamItem::Kind::kGap) return describe(it.gap);
+  return "seq=" + std::to_string(it.event.seq) + " " + describe(it.event);
 }
 
 std::string describe(const Gap& g) {

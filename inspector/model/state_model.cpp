@@ -321,9 +321,27 @@ void StateModel::apply_event(const DecodedEvent& d) {
     case MsgType::kPanic:
       panic_ = d.text;
       return;
+    case MsgType::kPong:
+      ++pongs_;
+      if (pending_ping_ && *pending_ping_ == e.ping.token) pending_ping_.reset();
+      return;
+    case MsgType::kWalkResult: {
+      const auto& w = e.walk_result;
+      WalkAnswer a{w.token, w.asid, w.va, w.status, {w.levels, w.levels + w.count}};
+      last_walk_ = std::move(a);
+      return;
+    }
+    case MsgType::kDemoState:
+      demo_ = DemoSeen{e.demo.state, e.demo.step, e.demo.cr3_asid, d.text};
+      return;
     case MsgType::kHello:
     case MsgType::kRequestSnapshot:
     case MsgType::kDetach:
+    case MsgType::kPing:
+    case MsgType::kWalk:
+    case MsgType::kPause:
+    case MsgType::kStep:
+    case MsgType::kResume:
       problem(d, std::string("host command ") + telemetry::msg_name(e.type) +
                      " in the kernel's stream");
       return;

@@ -11,6 +11,9 @@
 //    subtracts the old term and adds the new one). tests check this against a full recompute.
 //  - Every event from outside that does not fit the model becomes a Problem with a sentence
 //    naming the object; nothing is dropped silently and nothing crashes.
+//  - Answers to host commands (pong, walk_result, demo_state) change no kernel state: they are
+//    recorded (last_walk(), demo(), pending_ping()) and never make a problem, except a walk_result
+//    whose levels contradict themselves, which decode_event already refuses.
 //  - take_snapshot_request() yields one request per fall into kNeedSnapshot: a live session
 //    forwards it to the kernel as REQUEST_SNAPSHOT.
 #pragma once
@@ -79,6 +82,25 @@ struct VirtualMapping {
   friend bool operator==(const VirtualMapping&, const VirtualMapping&) = default;
 };
 
+// A walk of one virtual address: the kernel's answer to WALK, or the model's own walk.
+struct WalkAnswer {
+  uint64_t token = 0;
+  uint32_t asid = 0;
+  uint64_t va = 0;
+  telemetry::WalkStatus status = telemetry::WalkStatus::kUnknownAsid;
+  std::vector<telemetry::WalkLevel> levels;  // level 4 first
+};
+// Equal walks: same status, and per level the same table, index and entry. Accessed and Dirty
+// are ignored (the MMU sets them without an event, as in the digest); the token is not compared.
+[[nodiscard]] bool same_walk(const WalkAnswer& a, const WalkAnswer& b);
+
+struct DemoSeen {
+  telemetry::DemoRun state = telemetry::DemoRun::kNone;
+  uint64_t step = 0;
+  uint32_t cr3_asid = 0;
+  std::string label;
+};
+
 struct Problem {
   uint32_t seq = 0;
   std::string what;
@@ -131,6 +153,19 @@ class StateModel {
   [[nodiscard]] const std::map<uint64_t, HeldLock>& held_locks() const { return locks_; }
   [[nodiscard]] const std::map<uint8_t, uint32_t>& cr3() const { return cr3_; }
   [[nodiscard]] std::vector<VirtualMapping> reverse_map(uint64_t pfn) const;
+  // The model's own walk of va in address space asid (model_walk.cpp): the same rules as the
+  // kernel's (kernel/telemetry/walk.h), over the entries the model holds. token stays 0.
+  [[nodiscard]] WalkAnswer walk_address(uint32_t asid, uint64_t va) const;
+  // Every present leaf of asid's tree (va ascending), optionally only the user half.
+  [[nodiscard]] std::vector<VirtualMapping> leaf_mappings(uint32_t asid, bool user_half) const;
+
+  // Host commands this session sent and their answers: a PONG with the pending token clears it;
+  // the last walk_result and demo_state are kept.
+  void note_ping_sent(uint64_t token) { pending_ping_ = token; }
+  [[nodiscard]] const std::optional<uint64_t>& pending_ping() const { return pending_ping_; }
+  [[nodiscard]] const std::optional<WalkAnswer>& last_walk() const { return last_walk_; }
+  [[nodiscard]] const std::optional<DemoSeen>& demo() const { return demo_; }
+  [[nodiscard]] uint64_t pongs() const { return pongs_; }
 
   [[nodiscard]] const std::vector<Problem>& problems() const { return problems_; }
   [[nodiscard]] const ModelCounters& counters() const { return counters_; }
@@ -170,6 +205,10 @@ class StateModel {
   std::deque<std::string> log_;
   std::vector<KtapResult> ktap_;
   std::optional<std::string> panic_;
+  std::optional<uint64_t> pending_ping_;
+  uint64_t pongs_ = 0;
+  std::optional<WalkAnswer> last_walk_;
+  std::optional<DemoSeen> demo_;
 };
 
 }  // namespace glass::inspector

@@ -123,6 +123,10 @@ void StreamDecoder::on_frame(uint64_t offset, std::vector<StreamItem>& out) {
         d.text.assign(d.ev.panic.text.data, d.ev.panic.text.len);
         d.ev.panic.text = {};
         break;
+      case MsgType::kDemoState:
+        d.text.assign(d.ev.demo.label.data, d.ev.demo.label.len);
+        d.ev.demo.label = {};
+        break;
       case MsgType::kEntries: {
         d.values.resize(d.ev.entries.count);
         auto n = telemetry::entry_values(d.ev, d.values.data(), d.values.size());

@@ -50,7 +50,7 @@ struct Gap {
 
 struct DecodedEvent {
   telemetry::Event ev{};         // ev's borrowed pointers are cleared; use text/values below
-  std::string text;              // log / ktap / panic
+  std::string text;              // log / ktap / panic / demo_state label
   std::vector<uint64_t> values;  // entries
   uint32_t seq = 0;              // of the frame it came in
   uint64_t offset = 0;           // stream offset of that frame

@@ -19,6 +19,7 @@
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/chrome_export.h"
+#include "inspector/trace/live_commands.h"
 #include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/trace/unix_socket.h"
@@ -38,7 +39,15 @@ constexpr char kUsage[] =
     "  stats TRACE.glt        event counts, bytes per event, frames, gaps\n"
     "  verify TRACE.glt       replay into the model and check every digest\n"
     "  export --chrome TRACE.glt OUT.json   cursor lock holds/waits for Perfetto\n"
-    "  synth OUT.glt [--seed N] [--ops N]   write a synthetic trace (no kernel needed)\n";
+    "  synth OUT.glt [--seed N] [--ops N]   write a synthetic trace (no kernel needed)\n"
+    "  ping SOCKET            attach, send PING, wait for PONG\n"
+    "  walk SOCKET ASID VADDR attach, ask the kernel to walk VADDR in address space ASID, print\n"
+    "                         each level and compare with the model's own walk\n"
+    "  pause|step|resume SOCKET [--mappings] [--until-user] [--max N]\n"
+    "                         control demo=mm: block it between steps, run one step, let it go;\n"
+    "                         --mappings prints the model's user-half leaves of CR3's space,\n"
+    "                         step --until-user steps until CR3 holds a space with some\n"
+    "  (live commands take --timeout SEC, default 60, and --save OUT.glt: the stream they saw)\n";
 
 int usage(const std::string& why) {
   std::fprintf(stderr, "glass-trace: %s\n%s", why.c_str(), kUsage);
@@ -136,11 +145,7 @@ int cmd_dump(const Args& a) {
   uint64_t n = 0;
   for (const auto& it : l.items) {
     if (n++ >= limit) break;
-    if (it.kind == gi::StreamItem::Kind::kGap) {
-      std::printf("%s\n", gi::describe(it.gap).c_str());
-    } else {
-      std::printf("seq=%u %s\n", it.event.seq, gi::describe(it.event).c_str());
-    }
+    std::printf("%s\n", gi::dump_line(it).c_str());
   }
   return l.stats.gaps || l.version_error ? 1 : 0;
 }
@@ -316,6 +321,87 @@ int cmd_record(const Args& a) {
   return 0;
 }
 
+// Shared by the live commands: --timeout SEC.
+bool live_options(const Args& a, gi::LiveOptions& o, std::string& why) {
+  uint64_t v = 0;
+  if (const auto* t = a.opt("--timeout")) {
+    if (!number(*t, v) || v == 0 || v > 3600) {
+      why = "--timeout wants seconds (1..3600)";
+      return false;
+    }
+    o.timeout_ms = static_cast<int>(v * 1000);
+  }
+  if (const auto* m = a.opt("--max")) {
+    if (!number(*m, v) || v == 0 || v > 10000) {
+      why = "--max wants a number of steps (1..10000)";
+      return false;
+    }
+    o.max_steps = v;
+  }
+  if (const auto* f = a.opt("--save")) o.save = *f;
+  o.mappings = a.opt("--mappings") != nullptr;
+  o.until_user = a.opt("--until-user") != nullptr;
+  return true;
+}
+
+// "0x..." or decimal, the whole 64-bit range.
+bool address(const std::string& s, uint64_t& out) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (s.size() > 18) return false;
+    out = 0;
+    for (size_t i = 2; i < s.size(); ++i) {
+      char c = s[i];
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
+      if (d < 0) return false;
+      out = out << 4 | static_cast<uint64_t>(d);
+    }
+    return true;
+  }
+  return number(s, out);
+}
+
+int cmd_ping(const Args& a) {
+  if (a.pos.size() != 1) return usage("ping takes SOCKET");
+  gi::LiveOptions o;
+  std::string why;
+  if (!live_options(a, o, why)) return usage(why);
+  return gi::live_ping(a.pos[0], o);
+}
+
+int cmd_walk(const Args& a) {
+  if (a.pos.size() != 3) return usage("walk takes SOCKET ASID VADDR");
+  gi::LiveOptions o;
+  std::string why;
+  if (!live_options(a, o, why)) return usage(why);
+  uint64_t asid = 0, va = 0;
+  if (!number(a.pos[1], asid) || asid > 0xffffffffu)
+    return usage("ASID wants a number, got '" + a.pos[1] + "'");
+  if (!address(a.pos[2], va))
+    return usage("VADDR wants 0x<hex> or decimal, got '" + a.pos[2] + "'");
+  return gi::live_walk(a.pos[0], static_cast<uint32_t>(asid), va, o);
+}
+
+int demo_command(const Args& a, gt::MsgType t, const char* name) {
+  if (a.pos.size() != 1) return usage(std::string(name) + " takes SOCKET");
+  gi::LiveOptions o;
+  std::string why;
+  if (!live_options(a, o, why)) return usage(why);
+  if (o.until_user && t != gt::MsgType::kStep) return usage("--until-user is for step");
+  return gi::live_demo(a.pos[0], t, o);
+}
+int cmd_pause(const Args& a) {
+  return demo_command(a, gt::MsgType::kPause, "pause");
+}
+int cmd_step(const Args& a) {
+  return demo_command(a, gt::MsgType::kStep, "step");
+}
+int cmd_resume(const Args& a) {
+  return demo_command(a, gt::MsgType::kResume, "resume");
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv) {
@@ -337,6 +423,11 @@ int run_command(int argc, char** argv) {
       {"verify", {}, {}, cmd_verify},
       {"export", {}, {"--chrome"}, cmd_export},
       {"synth", {"--seed", "--ops"}, {}, cmd_synth},
+      {"ping", {"--timeout", "--save"}, {}, cmd_ping},
+      {"walk", {"--timeout", "--save"}, {}, cmd_walk},
+      {"pause", {"--timeout", "--save"}, {"--mappings"}, cmd_pause},
+      {"step", {"--timeout", "--max", "--save"}, {"--mappings", "--until-user"}, cmd_step},
+      {"resume", {"--timeout", "--save"}, {"--mappings"}, cmd_resume},
   };
   for (const auto& s : specs) {
     if (cmd != s.name) continue;

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "kernel/telemetry/walk.h"
 #include "mm/frame_kind.h"
 
 namespace glass::inspector {
@@ -299,6 +300,36 @@ void SyntheticKernel::ktap(bool ok, uint64_t n, const std::string& name) {
   emit([&](auto& w) {
     return te::ktap(w, ok ? telemetry::KtapStatus::kOk : telemetry::KtapStatus::kNotOk, n,
                     name.data(), name.size());
+  });
+}
+
+void SyntheticKernel::pong(uint64_t token) {
+  emit([&](auto& w) { return te::pong(w, token); });
+}
+
+void SyntheticKernel::answer_walk(uint64_t token, uint32_t asid, uint64_t va) {
+  telemetry::WalkLevel levels[telemetry::kMaxLevel];
+  uint8_t count = 0;
+  auto status = telemetry::WalkStatus::kUnknownAsid;
+  auto it = spaces_.find(asid);
+  if (!telemetry::is_canonical_va(va)) {
+    status = telemetry::WalkStatus::kNonCanonical;
+  } else if (it != spaces_.end()) {
+    auto read = [this](uint64_t pfn, unsigned index, uint64_t& entry) {
+      auto n = nodes_.find(pfn);
+      if (n == nodes_.end()) return false;
+      entry = n->second.e[index];
+      return true;
+    };
+    status = telemetry::walk_tables(it->second, va, read, levels, count);
+  }
+  emit([&](auto& w) { return te::walk_result(w, token, asid, va, status, levels, count); });
+}
+
+void SyntheticKernel::demo_state(telemetry::DemoRun state, uint64_t step, uint32_t cr3_asid,
+                                 const std::string& label) {
+  emit([&](auto& w) {
+    return te::demo_state(w, state, step, cr3_asid, label.data(), label.size());
   });
 }
 

@@ -39,6 +39,11 @@ class SyntheticKernel {
   void unmap(uint32_t asid, uint64_t va, uint32_t npages, uint8_t cpu);
   void log(const std::string& s);
   void ktap(bool ok, uint64_t n, const std::string& name);
+  // Answers to host commands, as the kernel gives them (walk: over the synthetic tables).
+  void pong(uint64_t token);
+  void answer_walk(uint64_t token, uint32_t asid, uint64_t va);
+  void demo_state(telemetry::DemoRun state, uint64_t step, uint32_t cr3_asid,
+                  const std::string& label);
   // A seeded mix of everything above.
   void random_activity(int ops);
 

@@ -4,9 +4,10 @@
 // takes it all down again. Between steps it waits, polling the telemetry channel.
 //
 // Invariants: every step leaves mm quiescent (no cursor alive) before it waits, because
-// telemetry::poll() may take a snapshot there; everything a round creates it also frees, so the
-// frame census after the demo equals the one before (checked, and printed). The demo maps raw
-// frames through a cursor and removes them again before the address space is destroyed (whose
+// telemetry::poll() may take a snapshot there, and a host's PAUSE may hold the demo there
+// (telemetry::demo_checkpoint) while it walks the tables; everything a round creates it also frees,
+// so the frame census after the demo equals the one before (checked, and printed). The demo maps
+// raw frames through a cursor and removes them again before the address space is destroyed (whose
 // destructor only knows folio pages).
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/demo.h"
@@ -36,8 +37,11 @@ uint64_t now_ms() {
 uint64_t g_wait_tsc = 0;
 uint64_t g_poll_tsc = 0;
 
-// A pause the inspector can see: telemetry runs, the CPU sleeps between timer ticks.
-void step_wait(uint64_t ms) {
+// A pause the inspector can see: telemetry runs, the CPU sleeps between timer ticks. `done` names
+// the step just finished: a host that sent PAUSE finds the demo blocked here (demo_state says
+// which step); nullptr waits without being a step boundary.
+void step_wait(uint64_t ms, const char* done) {
+  if (done != nullptr) telemetry::demo_checkpoint(done);
   const uint64_t end = now_ms() + ms;
   const uint64_t t0 = cpu::rdtsc();
   uint64_t polling = 0;
@@ -81,7 +85,7 @@ Result<void> unmap_range(mm::PageTable& pt, uint64_t start, uint64_t end) {
 Result<void> round(int r) {
   auto as = TRY(mm::UniqueAddressSpace::create());
   mm::PageTable& pt = as->page_table();
-  step_wait(kStepMs);
+  step_wait(kStepMs, "address space created");
 
   // Frames of every runtime kind, several orders.
   static constexpr mm::FrameKind kKinds[] = {mm::FrameKind::kLarge, mm::FrameKind::kFolio,
@@ -91,7 +95,7 @@ Result<void> round(int r) {
     blocks[i].kind = kKinds[i];
     blocks[i].order = static_cast<unsigned>((i * 2 + r) % 6);
     blocks[i].phys = TRY(mm::alloc_frames(blocks[i].order, blocks[i].kind, as->owner()));
-    step_wait(kStepMs / 2);
+    step_wait(kStepMs / 2, "frames allocated");
   }
   Block huge{0, 9, mm::FrameKind::kLarge};
   huge.phys = TRY(mm::alloc_frames(9, huge.kind, as->owner()));
@@ -101,15 +105,15 @@ Result<void> round(int r) {
   const uint64_t base = 0x400000 + static_cast<uint64_t>(r) * 64 * kMiB;
   for (int i = 0; i < 4; ++i) {
     TRY(map_block(pt, base + static_cast<uint64_t>(i) * 4 * kMiB, blocks[i], 1));
-    step_wait(kStepMs);
+    step_wait(kStepMs, "4 KiB pages mapped");
   }
   TRY(map_block(pt, base + 32 * kMiB, huge, 2));
-  step_wait(kStepMs);
+  step_wait(kStepMs, "2 MiB page mapped");
   {
     mm::CursorMut c = TRY(mm::CursorMut::create(pt, 8 * kGiB, 9 * kGiB));
     TRY(c.map(1 * kGiB, 3, mm::PageProp{.user = true}));
   }
-  step_wait(kStepMs);
+  step_wait(kStepMs, "1 GiB page mapped");
 
   // Demand-zero pages through a VMA: folios appear as the pages are touched.
   const uint64_t anon = 16 * kGiB;
@@ -122,27 +126,27 @@ Result<void> round(int r) {
     mm::MmapReadGuard g(*as);
     TRY(g.fault_in(anon + i * mm::kFrameSize, true));
   }
-  step_wait(kStepMs);
+  step_wait(kStepMs, "demand-zero pages faulted in");
 
   // Small objects: slab frames come and go with them.
   void* objs[24] = {};
   for (auto& o : objs) o = TRY(mm::kmalloc(256 + static_cast<size_t>(r) * 64));
-  step_wait(kStepMs);
+  step_wait(kStepMs, "slab objects allocated");
 
   // CR3 there and back (the destructor switches back to the kernel table).
   as->activate();
-  step_wait(kStepMs);
+  step_wait(kStepMs, "cr3 switched to the round's address space");
 
   // Down again: a partial unmap inside the 2 MiB page splits it first.
   TRY(unmap_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
-  step_wait(kStepMs);
+  step_wait(kStepMs, "2 MiB page split by a partial unmap");
   TRY(unmap_range(pt, base, base + 64 * kMiB));
   TRY(unmap_range(pt, 8 * kGiB, 9 * kGiB));
-  step_wait(kStepMs);
+  step_wait(kStepMs, "mappings removed");
   for (auto* o : objs) mm::kfree(o);
   for (const auto& b : blocks) TRY(mm::free_frames(b.phys, b.order, b.kind));
   TRY(mm::free_frames(huge.phys, huge.order, huge.kind));
-  step_wait(kStepMs);
+  step_wait(kStepMs, "frames and objects freed");
   return {};
 }
 
@@ -161,10 +165,11 @@ uint64_t frames_held_outside_caches() {
 }
 
 GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the inspector)") {
+  telemetry::demo_begin();  // PAUSE / STEP / RESUME from here on (even while waiting for a host)
   if (telemetry::stats().enabled && !telemetry::attached()) {
     kprintf("demo mm: waiting up to %lu s for a telemetry host on COM2\n", kAttachWaitMs / 1000);
     const uint64_t end = now_ms() + kAttachWaitMs;
-    while (!telemetry::attached() && now_ms() < end) step_wait(10);
+    while (!telemetry::attached() && now_ms() < end) step_wait(10, nullptr);
   }
   const uint64_t free_before = mm::free_frames();
   const uint64_t held_before = frames_held_outside_caches();
@@ -172,10 +177,12 @@ GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the 
   const uint64_t t0 = cpu::rdtsc();
   for (int r = 0; r < kRounds; ++r) {
     if (auto res = round(r); res.is_error()) {
+      telemetry::demo_end();
       kprintf("demo mm: round %d failed: %s\n", r, error_name(res.error()));
       return;
     }
   }
+  telemetry::demo_end();
   const uint64_t total = cpu::rdtsc() - t0;
   const uint64_t guest_us = drivers::tsc_to_us(total);
   const uint64_t busy_us = drivers::tsc_to_us(total - g_wait_tsc);

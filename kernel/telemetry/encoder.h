@@ -318,6 +318,78 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
   return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, MsgType::kDetach); });
 }
 
+[[nodiscard]] inline Result<void> ping(ByteWriter& w, uint64_t token) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kPing);
+    o.varint(token);
+  });
+}
+
+// Any va travels (the kernel answers a non-canonical one with an error status).
+[[nodiscard]] inline Result<void> walk(ByteWriter& w, uint64_t token, uint32_t asid, uint64_t va) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kWalk);
+    o.varint(token);
+    o.varint(asid);
+    o.u64le(va);
+  });
+}
+
+// kPause, kStep or kResume: the demo controls, no fields.
+[[nodiscard]] inline Result<void> demo_control(ByteWriter& w, MsgType t) {
+  if (t != MsgType::kPause && t != MsgType::kStep && t != MsgType::kResume)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, t); });
+}
+
+// Kernel -> host answers.
+[[nodiscard]] inline Result<void> pong(ByteWriter& w, uint64_t token) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kPong);
+    o.varint(token);
+  });
+}
+
+// levels[0..count) from level 4 down; count 0 exactly for the error statuses.
+[[nodiscard]] inline Result<void> walk_result(ByteWriter& w, uint64_t token, uint32_t asid,
+                                              uint64_t va, WalkStatus status,
+                                              const WalkLevel* levels, uint8_t count) {
+  const bool walked = walk_carries_levels(status);
+  if (static_cast<uint8_t>(status) > kMaxWalkStatus || count > kMaxLevel || walked != (count != 0))
+    return Error::kInvalidArgument;
+  for (uint8_t i = 0; i < count; ++i)
+    if (levels[i].level != kMaxLevel - i || !detail::pfn_ok(levels[i].table_pfn) ||
+        levels[i].index >= kEntriesPerNode)
+      return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kWalkResult);
+    o.varint(token);
+    o.varint(asid);
+    o.u64le(va);
+    o.u8(static_cast<uint8_t>(status));
+    o.u8(count);
+    for (uint8_t i = 0; i < count; ++i) {
+      o.u8(levels[i].level);
+      o.varint(levels[i].table_pfn);
+      o.varint(levels[i].index);
+      o.u64le(levels[i].entry);
+    }
+  });
+}
+
+// Text longer than kMaxText is cut to its first kMaxText bytes.
+[[nodiscard]] inline Result<void> demo_state(ByteWriter& w, DemoRun state, uint64_t step,
+                                             uint32_t cr3_asid, const char* label, size_t n) {
+  if (static_cast<uint8_t>(state) > kMaxDemoRun) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kDemoState);
+    o.u8(static_cast<uint8_t>(state));
+    o.varint(step);
+    o.varint(cr3_asid);
+    detail::text(o, label, n);
+  });
+}
+
 }  // namespace encode
 
 // Seal `payload` (whole events, at most kMaxPayload bytes) as frame `seq`: writes

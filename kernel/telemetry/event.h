@@ -2,10 +2,11 @@
 //
 // Invariants: decode_event either returns an Event whose every field is within the range the
 // protocol allows (pfn <= kMaxPfn, level 1..4, index/first+count <= 512, cpu <= 255, text <=
-// kMaxText, no type outside the v1 set) or kMalformed, and never reads outside the reader's bytes.
-// Text and entry deltas are borrowed from the frame buffer: valid until that buffer is reused.
-// An Entries event has been walked once during decoding, so entry_values() cannot fail on it.
-// Freestanding: the kernel decodes the host's commands with the same code.
+// kMaxText, a walk's levels 4, 3, ... in order, no type outside this version's set) or kMalformed,
+// and never reads outside the reader's bytes. Text and entry deltas are borrowed from the frame
+// buffer: valid until that buffer is reused. An Entries event has been walked once during decoding,
+// so entry_values() cannot fail on it. Freestanding: the kernel decodes the host's commands with
+// the same code.
 #pragma once
 
 #include <stddef.h>
@@ -100,6 +101,26 @@ struct Event {
     struct {
       SnapshotReason reason;
     } request_snapshot;
+    struct {
+      uint64_t token;
+    } ping;  // kPing and kPong
+    struct {
+      uint64_t token, va;  // va: as sent (kWalk may carry a non-canonical one)
+      uint32_t asid;
+    } walk;
+    struct {
+      uint64_t token, va;
+      uint32_t asid;
+      WalkStatus status;
+      uint8_t count;  // levels[0..count): level 4 first
+      WalkLevel levels[kMaxLevel];
+    } walk_result;
+    struct {
+      DemoRun state;
+      uint64_t step;
+      uint32_t cr3_asid;
+      Text label;
+    } demo;
   };
 };
 static_assert(__is_trivially_copyable(Event));
@@ -123,6 +144,27 @@ namespace event_detail {
 }
 [[nodiscard]] inline Result<uint64_t> t_ns(ByteReader& r) {
   return r.varint();
+}
+
+// Levels must run 4, 3, ... with no gap; the error statuses before any walk carry none.
+[[nodiscard]] inline Result<void> walk_result(ByteReader& r, Event& e) {
+  auto& w = e.walk_result;
+  w.token = TRY(r.varint());
+  w.asid = TRY(u32v(r));
+  w.va = TRY(r.u64le());
+  w.status = static_cast<WalkStatus>(TRY(u8_max(r, kMaxWalkStatus)));
+  w.count = TRY(u8_max(r, kMaxLevel));
+  const bool walked = walk_carries_levels(w.status);
+  if (walked != (w.count != 0)) return Error::kMalformed;
+  for (uint8_t i = 0; i < w.count; ++i) {
+    WalkLevel& l = w.levels[i];
+    l.level = TRY(r.u8());
+    if (l.level != kMaxLevel - i) return Error::kMalformed;
+    l.table_pfn = TRY(pfn(r));
+    l.index = static_cast<uint16_t>(TRY(r.varint_max(kEntriesPerNode - 1)));
+    l.entry = TRY(r.u64le());
+  }
+  return {};
 }
 
 // Walks the deltas once so later iteration cannot fail.
@@ -272,6 +314,27 @@ namespace event_detail {
           static_cast<SnapshotReason>(TRY(u8_max(r, static_cast<uint8_t>(SnapshotReason::kUser))));
       return e;
     case MsgType::kDetach:
+    case MsgType::kPause:
+    case MsgType::kStep:
+    case MsgType::kResume:
+      return e;
+    case MsgType::kPing:
+    case MsgType::kPong:
+      e.ping.token = TRY(r.varint());
+      return e;
+    case MsgType::kWalk:
+      e.walk.token = TRY(r.varint());
+      e.walk.asid = TRY(u32v(r));
+      e.walk.va = TRY(r.u64le());
+      return e;
+    case MsgType::kWalkResult:
+      TRY(walk_result(r, e));
+      return e;
+    case MsgType::kDemoState:
+      e.demo.state = static_cast<DemoRun>(TRY(u8_max(r, kMaxDemoRun)));
+      e.demo.step = TRY(r.varint());
+      e.demo.cr3_asid = TRY(u32v(r));
+      e.demo.label = TRY(text(r));
       return e;
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:

@@ -13,13 +13,24 @@
 //  - Nothing is streamed until a host sends HELLO (the mm hooks stay a single untaken branch);
 //    HELLO and REQUEST_SNAPSHOT start a fresh snapshot, DETACH stops streaming.
 //  - Every byte from the host is validated (frame checksum, event decoder, known commands only);
-//    anything else is counted and answered with an error `log` event, never acted on.
+//    anything else is counted and answered with an error `log` event, never acted on. A HELLO
+//    of another protocol version is refused the same way ("kernel speaks v2, inspector v1").
+//  - Answers (PONG, walk_result, demo_state) are queued when a command arrives and framed by
+//    poll() after any snapshot and after the rings are drained, so a walk_result describes the
+//    state after every event before it in the stream. At most kMaxQueuedReplies wait; more
+//    commands before the next poll are refused as bad commands.
+//  - Demo control: a demo brackets itself with demo_begin()/demo_end() and calls
+//    demo_checkpoint() between steps (quiescent points). After PAUSE the next checkpoint blocks,
+//    polling, until RESUME or DETACH (a new HELLO keeps it paused, so
+//    one-shot tools can attach, look and leave); STEP while blocked lets exactly one step
+//    run, to the next checkpoint. Each block is reported once as a demo_state event.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/telemetry/ring.h"
+#include "kernel/telemetry/wire.h"
 
 namespace glass::telemetry {
 
@@ -33,6 +44,8 @@ struct ChannelStats {
   uint64_t bytes_sent = 0;    // wire bytes handed to the UART
   uint64_t tx_deferred = 0;   // polls that stopped because the UART or the TX buffer was full
   uint64_t commands = 0;      // good host commands
+  uint64_t walks = 0;         // WALK commands answered (walk_errors of them refused)
+  uint64_t walk_errors = 0;
   uint64_t bad_commands = 0;  // malformed / unknown / damaged host input
   uint64_t snapshots = 0;     // snapshots sent
   uint64_t snapshots_deferred = 0;
@@ -52,6 +65,11 @@ void flush(uint64_t timeout_ms);
 [[nodiscard]] ChannelStats stats();
 [[nodiscard]] bool attached();
 
+// Demo control (see the invariants). label: a static string naming the step just finished.
+void demo_begin();
+void demo_end();
+void demo_checkpoint(const char* label);
+
 namespace internal {
 // The address-space registry kept by mm_events_kernel.cpp.
 struct Space {
@@ -69,6 +87,10 @@ void set_recording(bool on);
 [[nodiscard]] EventRing& ring(unsigned cpu);
 [[nodiscard]] unsigned ring_count();
 [[nodiscard]] uint64_t now_ns();
+// WALK over the real page tables of a registered address space (walk_kernel.cpp).
+[[nodiscard]] WalkStatus walk(uint32_t asid, uint64_t va, WalkLevel* out, uint8_t& count);
+// The registered address space whose root CR3 holds now (0 if none).
+[[nodiscard]] uint32_t current_asid();
 }  // namespace internal
 
 }  // namespace glass::telemetry

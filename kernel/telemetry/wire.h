@@ -22,7 +22,8 @@
 
 namespace glass::telemetry {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// v2 added PING/PONG, WALK/walk_result and PAUSE/STEP/RESUME/demo_state.
+inline constexpr uint32_t kProtocolVersion = 2;
 // "GLTM" as little-endian bytes: the handshake and the host's HELLO both start with it.
 inline constexpr uint32_t kMagic = 0x4D544C47u;
 
@@ -53,6 +54,11 @@ enum class MsgType : uint8_t {
   kSnapshotEnd = 0x03,    // epoch, frames_digest u64le, tables_digest u64le
   kDigest = 0x04,         // epoch, frames_digest u64le, tables_digest u64le
   kDropped = 0x05,        // cpu u8, events lost (a ring overflowed: the host must resync)
+  // kernel -> host: answers to commands (v2)
+  kPong = 0x06,        // token: the PING's token, echoed
+  kWalkResult = 0x07,  // token, asid, va u64le, status u8 (WalkStatus), level count u8 (0..4),
+                       // then per level from 4 down: level u8, table_pfn, index, entry u64le
+  kDemoState = 0x08,   // state u8 (DemoRun), step, cr3_asid, label text
   // kernel -> host: state changes
   kFrameRun = 0x10,     // first_pfn, count, kind u8, owner
   kAsCreated = 0x11,    // asid, root_pfn
@@ -69,14 +75,50 @@ enum class MsgType : uint8_t {
   kLog = 0x30,           // level u8, t_ns, text
   kKtap = 0x31,          // status u8, number, text (the test name)
   kPanic = 0x32,         // cpu u8, t_ns, text
-  // 0x40..0x4f: reserved for block-request events (a later issue); a v1 reader rejects them.
+  // 0x40..0x4f: reserved for block-request events (a later issue); a v2 reader rejects them.
   kBlockFirst = 0x40,
   kBlockLast = 0x4f,
   // host -> kernel
   kHello = 0x60,            // magic u32le, version: "I am here; send a handshake and a snapshot"
   kRequestSnapshot = 0x61,  // reason u8 (SnapshotReason)
   kDetach = 0x62,           // no fields: stop streaming until the next HELLO
+  kPing = 0x63,             // token: answered by PONG with the same token
+  kWalk = 0x64,             // token, asid, va u64le: answered by walk_result
+  kPause = 0x65,            // no fields: the demo blocks at its next step boundary (demo_state)
+  kStep = 0x66,             // no fields: a paused demo runs exactly one step (demo_state)
+  kResume = 0x67,           // no fields: the demo runs on (demo_state)
 };
+
+// walk_result status. A walk that started carries the levels it read (at least one); the two
+// refusals (unknown asid, non-canonical address) carry none.
+enum class WalkStatus : uint8_t {
+  kLeaf = 0,          // the last level holds a present leaf entry (4 KiB, 2 MiB or 1 GiB)
+  kNotPresent = 1,    // the last level holds a non-present entry
+  kUnknownAsid = 2,   // no live address space has that asid
+  kNonCanonical = 3,  // the address is not canonical (bits 47..63 differ)
+  kBadTable = 4,      // the last level's entry points outside the frame table (a bug, reported)
+};
+inline constexpr uint8_t kMaxWalkStatus = 4;
+[[nodiscard]] constexpr bool walk_carries_levels(WalkStatus s) {
+  return s != WalkStatus::kUnknownAsid && s != WalkStatus::kNonCanonical;
+}
+
+// One level of a page-table walk: the table (its frame), the index used and the raw entry there.
+// Trivial (no member initializers): it lives inside Event's union.
+struct WalkLevel {
+  uint8_t level;
+  uint16_t index;
+  uint64_t table_pfn;  // the table's physical address is table_pfn << 12
+  uint64_t entry;
+};
+
+// demo_state.state: what the demo workload is doing.
+enum class DemoRun : uint8_t {
+  kNone = 0,     // no demo is running: PAUSE/STEP/RESUME have nothing to act on
+  kRunning = 1,  // running (after RESUME)
+  kPaused = 2,   // blocked at a step boundary; `step` steps have begun so far
+};
+inline constexpr uint8_t kMaxDemoRun = 2;
 
 // Entries encoding modes: values[i] = values[i-1] + stride (+ delta_i when kDeltas).
 enum class EntriesMode : uint8_t {
@@ -108,6 +150,12 @@ enum class SnapshotReason : uint8_t {
       return "digest";
     case MsgType::kDropped:
       return "dropped";
+    case MsgType::kPong:
+      return "pong";
+    case MsgType::kWalkResult:
+      return "walk_result";
+    case MsgType::kDemoState:
+      return "demo_state";
     case MsgType::kFrameRun:
       return "frame_run";
     case MsgType::kAsCreated:
@@ -142,6 +190,16 @@ enum class SnapshotReason : uint8_t {
       return "request_snapshot";
     case MsgType::kDetach:
       return "detach";
+    case MsgType::kPing:
+      return "ping";
+    case MsgType::kWalk:
+      return "walk";
+    case MsgType::kPause:
+      return "pause";
+    case MsgType::kStep:
+      return "step";
+    case MsgType::kResume:
+      return "resume";
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:
       break;
@@ -149,9 +207,15 @@ enum class SnapshotReason : uint8_t {
   return nullptr;
 }
 
-// Types a v1 reader knows; everything else (including the reserved block range) is malformed.
+// Types this version's reader knows; everything else (including the reserved block range) is
+// malformed.
 [[nodiscard]] constexpr bool is_known(uint8_t t) {
   return msg_name(static_cast<MsgType>(t)) != nullptr;
+}
+// Commands a host sends; everything else travels kernel -> host.
+[[nodiscard]] constexpr bool is_host_command(MsgType t) {
+  return static_cast<uint8_t>(t) >= static_cast<uint8_t>(MsgType::kHello) &&
+         static_cast<uint8_t>(t) <= static_cast<uint8_t>(MsgType::kResume);
 }
 
 // Table index for per-type statistics.

@@ -108,7 +108,7 @@ def iso_for(cmdline):
 
 
 def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=False,
-              gdb_port=None):
+              gdb_port=None, monitor_socket=None):
     require_tool('qemu-system-x86_64', 'qemu-system-x86')
     if not os.path.exists(iso):
         raise HarnessError(f'ISO {os.path.relpath(iso, ROOT)} is missing: build first')
@@ -127,6 +127,13 @@ def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=F
         args += ['-serial', 'null']
     if gdb_port is not None:
         args += ['-gdb', f'tcp:127.0.0.1:{gdb_port}', '-S']
+    if monitor_socket:
+        # The human monitor on a unix socket QEMU serves without waiting: a test can ask QEMU
+        # for its own view of the guest (info tlb, xp) while the kernel runs.
+        os.makedirs(os.path.dirname(monitor_socket), exist_ok=True)
+        if os.path.exists(monitor_socket):
+            os.unlink(monitor_socket)
+        args += ['-monitor', f'unix:{monitor_socket},server=on,wait=off']
     return args
 
 
@@ -155,9 +162,11 @@ class BootResult:
 
 
 def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
-         telemetry_socket=None):
-    """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready)."""
-    args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket)
+         telemetry_socket=None, monitor_socket=None):
+    """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready).
+    monitor_socket: also serve QEMU's monitor there (off by default)."""
+    args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket,
+                     monitor_socket=monitor_socket)
     start = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)

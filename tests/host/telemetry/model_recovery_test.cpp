@@ -177,7 +177,7 @@ TEST(TelemetryModel, VersionMismatchIsNamed) {
   std::vector<StreamItem> items;
   d.feed(bytes.data(), bytes.size(), items);
   ASSERT_TRUE(d.version_error().has_value());
-  EXPECT_NE(d.version_error()->find("kernel speaks v3, inspector v1"), std::string::npos);
+  EXPECT_NE(d.version_error()->find("kernel speaks v3, inspector v2"), std::string::npos);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
     got.push_back(describe(it.event));
   }
   std::vector<std::string> want = {
-      "handshake version=1 boot_id=0x1122334455667788 build_id=0xabcdef ram_bytes=536870912 "
+      "handshake version=2 boot_id=0x1122334455667788 build_id=0xabcdef ram_bytes=536870912 "
       "frames=131072 cpus=4",
       "snapshot_begin epoch=3 frames=131072",
       "snapshot_end epoch=3 frames=0x1111 tables=0x2222",
@@ -121,7 +121,7 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
       "log level=2 t=5 text=\"hi \\\"x\\\"\\x0a\"",
       "ktap status=not-ok number=4 name=\"mm_frames\"",
       "panic cpu=0 t=9 text=\"boom\"",
-      "hello version=1",
+      "hello version=2",
       "request_snapshot reason=1",
       "detach",
   };

@@ -1,0 +1,125 @@
+// glass-trace ping / walk / pause / step / resume: see live_commands.h.
+//
+// Output (one line each, fields as in event text):
+//   pong token=N
+//   walk asid=A va=0x.. status=leaf            then one "  L4[table=.. index=.. entry=..]" per
+//   model asid=A va=0x.. status=leaf            level, for the kernel and then the model, then
+//   WALK MATCHES MODEL | WALK DIFFERS FROM MODEL
+//   demo state=paused step=N cr3_asid=A label="..."
+//   map va=0x.. level=L pte=0x..                (--mappings: the model's user-half leaves)
+#include "inspector/trace/live_commands.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "inspector/model/event_text.h"
+#include "inspector/trace/live_session.h"
+#include "inspector/trace/trace_file.h"
+
+namespace glass::inspector {
+
+using telemetry::MsgType;
+
+namespace {
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "glass-trace: %s\n", why.c_str());
+  return 1;
+}
+
+// --save: what the session received, whatever the outcome (a failed session is worth a look).
+int saved(const LiveSession& s, const LiveOptions& o, int status) {
+  if (o.save.empty()) return status;
+  std::string err;
+  if (!write_trace(o.save, s.received(), err)) return fail(err);
+  return status;
+}
+
+uint64_t token_now() {
+  return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) &
+         0xffffffffffffull;
+}
+
+void print_walk(const char* who, const WalkAnswer& a) {
+  std::printf("%s asid=%u va=%s status=%s\n", who, a.asid, hex(a.va).c_str(),
+              walk_status_name(a.status));
+  for (const auto& l : a.levels) std::printf("  %s\n", describe(l).c_str());
+}
+
+void print_demo(const StateModel& m, bool mappings) {
+  const DemoSeen& d = *m.demo();
+  std::printf("demo state=%s step=%llu cr3_asid=%u label=\"%s\"\n", demo_run_name(d.state),
+              static_cast<unsigned long long>(d.step), d.cr3_asid, d.label.c_str());
+  if (!mappings) return;
+  for (const auto& v : m.leaf_mappings(d.cr3_asid, true))
+    std::printf("map va=%s level=%u pte=%s\n", hex(v.va).c_str(), v.level, hex(v.pte).c_str());
+}
+
+}  // namespace
+
+int live_ping(const std::string& socket, const LiveOptions& o) {
+  LiveSession s(o.timeout_ms);
+  std::string err;
+  if (!s.attach(socket, err)) return saved(s, o, fail(err));
+  const uint64_t token = token_now();
+  if (!s.send_ping(token, err)) return saved(s, o, fail(err));
+  if (!s.wait_for([&] { return !s.model().pending_ping(); }, "PONG", err))
+    return saved(s, o, fail(err));
+  std::printf("pong token=%llu\n", static_cast<unsigned long long>(token));
+  return saved(s, o, 0);
+}
+
+int live_walk(const std::string& socket, uint32_t asid, uint64_t va, const LiveOptions& o) {
+  LiveSession s(o.timeout_ms);
+  std::string err;
+  if (!s.attach(socket, err)) return saved(s, o, fail(err));
+  const uint64_t token = token_now();
+  if (!s.send_walk(token, asid, va, err)) return saved(s, o, fail(err));
+  if (!s.wait_for([&] { return s.model().last_walk() && s.model().last_walk()->token == token; },
+                  "walk_result", err))
+    return saved(s, o, fail(err));
+  // The model has applied every event the kernel sent before its answer: same moment, same state.
+  const WalkAnswer kernel = *s.model().last_walk();
+  const WalkAnswer model = s.model().walk_address(asid, va);
+  print_walk("walk", kernel);
+  print_walk("model", model);
+  const bool same = same_walk(kernel, model);
+  std::printf("%s\n", same ? "WALK MATCHES MODEL" : "WALK DIFFERS FROM MODEL");
+  if (!telemetry::walk_carries_levels(kernel.status))
+    return saved(
+        s, o, fail(std::string("the kernel refused the walk: ") + walk_status_name(kernel.status)));
+  return saved(s, o, same ? 0 : 1);
+}
+
+int live_demo(const std::string& socket, MsgType cmd, const LiveOptions& o) {
+  LiveSession s(o.timeout_ms);
+  std::string err;
+  if (!s.attach(socket, err)) return saved(s, o, fail(err));
+  auto user_space_active = [&] {
+    const auto& d = s.model().demo();
+    return d && d->state == telemetry::DemoRun::kPaused &&
+           !s.model().leaf_mappings(d->cr3_asid, true).empty();
+  };
+  for (uint64_t n = 0;; ++n) {
+    const uint64_t before = s.demo_states();
+    if (!s.send_control(cmd, err)) return saved(s, o, fail(err));
+    if (!s.wait_for([&] { return s.demo_states() > before; }, "demo_state", err))
+      return saved(s, o, fail(err));
+    const auto state = s.model().demo()->state;
+    if (cmd != MsgType::kStep || !o.until_user || state != telemetry::DemoRun::kPaused ||
+        user_space_active())
+      break;
+    if (n + 1 >= o.max_steps) {
+      print_demo(s.model(), false);
+      return saved(s, o,
+                   fail("no user address space with mappings in CR3 after " +
+                        std::to_string(o.max_steps) + " steps"));
+    }
+  }
+  print_demo(s.model(), o.mappings);
+  const auto state = s.model().demo()->state;
+  if (state == telemetry::DemoRun::kNone) return saved(s, o, fail("no demo is running"));
+  return saved(s, o, 0);
+}
+
+}  // namespace glass::inspector
