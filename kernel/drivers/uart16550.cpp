@@ -1,11 +1,13 @@
 // 16550 UART driver; see uart16550.h for the invariants.
 #include "kernel/drivers/uart16550.h"
 
+#include <initializer_list>
+
 #include "kernel/arch/x86_64/cpu.h"
 
 namespace glass::drivers {
 namespace {
-constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5;
+constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5, kScratch = 7;
 constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20, kLsrTxIdle = 0x40;
 
 Uart16550 g_com1(0x3f8);
@@ -20,20 +22,25 @@ Uart16550& com2() {
 }
 
 bool Uart16550::init() {
+  // Presence: the scratch register holds what was written to it; where no UART answers, reads
+  // float to 0xff. (Not the loopback test: a host may already be sending on this port, and its
+  // bytes would arrive during the test and read as "no UART".)
+  for (const uint8_t probe : {uint8_t{0x5a}, uint8_t{0xa5}}) {
+    cpu::outb(base_ + kScratch, probe);
+    if (cpu::inb(base_ + kScratch) != probe) {
+      present_ = false;
+      return false;
+    }
+  }
   cpu::outb(base_ + kIer, 0x00);
   cpu::outb(base_ + kLcr, 0x80);  // DLAB: program the divisor
   cpu::outb(base_ + kData, 1);    // 115200 baud
   cpu::outb(base_ + kIer, 0);
   cpu::outb(base_ + kLcr, 0x03);  // 8N1
-  cpu::outb(base_ + kFcr, 0xc7);  // FIFOs on, cleared, 14-byte threshold
-  // Loopback self-test: a UART that is not there reads back 0xff.
-  cpu::outb(base_ + kMcr, 0x1e);
-  cpu::outb(base_ + kData, 0xae);
-  if (cpu::inb(base_ + kData) != 0xae) {
-    present_ = false;
-    return false;
-  }
-  cpu::outb(base_ + kMcr, 0x0f);  // normal operation, OUT2 set so IRQs can reach the PIC/IOAPIC
+  // FIFOs on, transmit FIFO cleared, 14-byte threshold. The receive FIFO is kept: a host that
+  // spoke before we were ready (a HELLO) must not lose its bytes.
+  cpu::outb(base_ + kFcr, 0xc5);
+  cpu::outb(base_ + kMcr, 0x0b);  // DTR, RTS, OUT2 (so IRQs can reach the interrupt controller)
   present_ = true;
   return true;
 }

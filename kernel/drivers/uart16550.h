@@ -15,7 +15,7 @@ namespace glass::drivers {
 class Uart16550 {
  public:
   explicit constexpr Uart16550(uint16_t base) : base_(base) {}
-  // 115200 8N1, FIFOs on; returns false if no UART answers at this port (loopback test fails).
+  // 115200 8N1, FIFOs on; returns false if no UART answers at this port (scratch-register test).
   [[nodiscard]] bool init();
   void write_byte(uint8_t b);
   void write(const char* s, size_t n);

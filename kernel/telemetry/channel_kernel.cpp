@@ -386,7 +386,11 @@ uint64_t now_ns() {
 
 void init(bool enabled) {
   g.enabled = false;
-  if (!enabled || !drivers::com2().present()) return;
+  if (!enabled) return;
+  if (!drivers::com2().present()) {
+    kprintf("telemetry: warning: no UART answers at COM2; telemetry is off\n");
+    return;
+  }
   auto ring = mm::alloc_frames(kRingOrder, mm::FrameKind::kTelemetry, mm::kOwnerKernel);
   auto tx = mm::alloc_frames(kTxOrder, mm::FrameKind::kTelemetry, mm::kOwnerKernel);
   if (ring.is_error() || tx.is_error()) {
