@@ -39,7 +39,7 @@ namespace {
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;
 constexpr uint32_t kTimerHz = 100;
-constexpr uint32_t kTscWindowUs = 5000;
+constexpr uint32_t kTscWindowUs = 2000;  // PIT resolution 838 ns: < 0.05% error
 
 void run_constructors() {
   for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
