@@ -110,22 +110,23 @@ void StreamDecoder::on_frame(uint64_t offset, std::vector<StreamItem>& out) {
     d.seq = seq;
     d.offset = offset;
     d.bytes = static_cast<uint32_t>(r.position() - at);
+    // Text fields point into the frame buffer, which is reused: copy out, leave no dangling view.
+    auto take_text = [&d](telemetry::Text& t) {
+      d.text.assign(t.data, t.len);
+      t = {};
+    };
     switch (d.ev.type) {
       case MsgType::kLog:
-        d.text.assign(d.ev.log.text.data, d.ev.log.text.len);
-        d.ev.log.text = {};
+        take_text(d.ev.log.text);
         break;
       case MsgType::kKtap:
-        d.text.assign(d.ev.ktap.text.data, d.ev.ktap.text.len);
-        d.ev.ktap.text = {};
+        take_text(d.ev.ktap.text);
         break;
       case MsgType::kPanic:
-        d.text.assign(d.ev.panic.text.data, d.ev.panic.text.len);
-        d.ev.panic.text = {};
+        take_text(d.ev.panic.text);
         break;
       case MsgType::kDemoState:
-        d.text.assign(d.ev.demo.label.data, d.ev.demo.label.len);
-        d.ev.demo.label = {};
+        take_text(d.ev.demo.label);
         break;
       case MsgType::kEntries: {
         d.values.resize(d.ev.entries.count);
