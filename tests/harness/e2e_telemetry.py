@@ -16,6 +16,7 @@ import qemu
 
 # ---------------------------------------------------------------- telemetry (demo=mm on COM2)
 DEMO_MM = 'demo=mm exit_after_demo'
+ISO_CMDLINES = (DEMO_MM,)
 
 
 def _glass_trace():
