@@ -1,10 +1,17 @@
-// Folio reference counting; see folio.h for the invariants.
+// Folio reference counting; see folio.h for the invariants. Every change of a count is reported
+// to telemetry (folio_ref) with the value this change produced, after making it.
 #include "mm/folio.h"
 
 #include "kernel/lib/panic.h"
+#include "kernel/telemetry/mm_events.h"
 
 namespace glass::mm {
 namespace {
+
+void report(Pfn pfn, uint32_t refcount) {
+  if (!telemetry::mm_events::on()) return;
+  telemetry::mm_events::folio_ref(pfn, uint64_t{1} << frame_table()[pfn].alloc_order, refcount);
+}
 
 // Increment unless zero; panics instead of passing kMaxRefs.
 bool inc_not_zero(Pfn pfn) {
@@ -17,6 +24,7 @@ bool inc_not_zero(Pfn pfn) {
       panic("mm: folio frame %u (owner %u) refcount overflow at %u", pfn, load_owner(d), c);
     }
   } while (!count.compare_exchange_weak(c, c + 1, std::memory_order_relaxed));
+  report(pfn, c + 1);
   return true;
 }
 
@@ -26,6 +34,7 @@ Result<Folio> Folio::alloc(unsigned order, OwnerId owner) {
   const PhysAddr phys = TRY(alloc_frames(order, FrameKind::kFolio, owner));
   const Pfn pfn = phys_to_pfn(phys);
   refcount_ref(frame_table()[pfn]).store(1, std::memory_order_release);
+  report(pfn, 1);
   return Folio(pfn);
 }
 
@@ -64,6 +73,7 @@ void Folio::put() {
   // acq_rel: the last holder must see every other holder's writes before the frame is reused.
   const uint32_t old = refcount_ref(d).fetch_sub(1, std::memory_order_acq_rel);
   if (old == 0) panic("mm: folio frame %u (owner %u) refcount underflow", pfn, load_owner(d));
+  report(pfn, old - 1);
   if (old == 1) buddy().free(pfn, d.alloc_order, FrameKind::kFolio);
 }
 

@@ -56,9 +56,12 @@ Cursor::Cursor(Cursor&& o) noexcept
 }
 
 Result<void> Cursor::lock_range() {
+  // Waits on the way down happen before the cursor has an id on the wire (its id is the covering
+  // node it has not reached yet): they are summed into the covering lock's wait_ns.
+  uint64_t descent_wait = 0;
   for (;;) {
     PtNode n = pt_->root();
-    n.lock();
+    descent_wait += n.lock_timed([] {});
     unsigned level = kLevels;
     while (level > 1) {
       const unsigned i = pte_index(start_, level);
@@ -84,7 +87,7 @@ Result<void> Cursor::lock_range() {
         break;
       }
       const PtNode child = PtNode::at(e.phys());
-      child.lock();
+      descent_wait += child.lock_timed([] {});
       n.unlock();
       n = child;
       --level;
@@ -99,7 +102,7 @@ Result<void> Cursor::lock_range() {
     va_ = start_;
     if (events::on()) {
       events::cursor_begin(n.pfn(), pt_->owner(), start_, end_);
-      events::lock_acquired(n.pfn(), n.pfn(), 0);
+      events::lock_acquired(n.pfn(), n.pfn(), descent_wait);
     }
     // The covering node is held; now its overlapping sub-tree, pre-order.
     const unsigned lv = level;
@@ -112,8 +115,9 @@ Result<void> Cursor::lock_range() {
         const Pte e = n.load(i);
         if (e.is_table(lv)) {
           const PtNode c = PtNode::at(e.phys());
-          c.lock();
-          events::lock_acquired(n.pfn(), c.pfn(), 0);
+          const uint64_t id = n.pfn();
+          const uint64_t waited = c.lock_timed([&] { events::lock_waiting(id, c.pfn()); });
+          events::lock_acquired(id, c.pfn(), waited);
           lock_subtree(c, lv - 1, base + i * size);
         }
       }
@@ -132,8 +136,9 @@ void Cursor::lock_subtree(PtNode n, unsigned level, uint64_t base) {
     const Pte e = n.load(i);
     if (e.is_table(level)) {
       const PtNode c = PtNode::at(e.phys());
-      c.lock();
-      events::lock_acquired(path_[guard_level_ - 1], c.pfn(), 0);
+      const uint64_t id = path_[guard_level_ - 1];
+      const uint64_t waited = c.lock_timed([&] { events::lock_waiting(id, c.pfn()); });
+      events::lock_acquired(id, c.pfn(), waited);
       lock_subtree(c, level - 1, base + i * size);
     }
   }

@@ -15,6 +15,11 @@
 //     on the spot, and freed only after the TLB flush (mm/tlb.h).
 //  5. On destruction: flush the TLB batch, free deferred nodes, then unlock the covering node's
 //     overlapping sub-tree in exactly the reverse order (reverse pre-order).
+// Telemetry (kernel/telemetry/mm_events.h): the cursor's id is its covering node. A contended
+// lock is measured (PtNode::lock_timed): in step 3 the cursor reports lock_waiting before it
+// spins and the wait in that lock's lock_acquired; waits in step 1, before the cursor has an id,
+// are summed into the covering node's lock_acquired.wait_ns (no lock_waiting: the host has not
+// seen the cursor begin yet).
 // Invariants that follow:
 //  - Cursors over overlapping ranges serialize: both must lock the lowest node covering the
 //    overlap, and whoever locks it first keeps it until destroyed; the second sees every change

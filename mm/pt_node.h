@@ -8,8 +8,9 @@
 //    ways in and out, so the buddy allocator's kind check catches a node freed twice or a data
 //    frame freed as a node.
 //  - Entries and nr_children are read and written only by the holder of the node's lock (a
-//    cursor: see mm/pt_cursor.h for the protocol). Entries are stored atomically anyway, because
-//    the MMU walks them concurrently.
+//    cursor: see mm/pt_cursor.h for the protocol). A contended acquire measures its wait
+//    (lock_timed); an uncontended one never reads the clock. Entries are stored atomically anyway,
+//    because the MMU walks them concurrently.
 //  - nr_children == the number of present entries, always.
 //  - A detached node is out of its tree: nothing may map through it, and it is freed only after
 //    the TLB can no longer hold translations through it (mm/tlb.h).
@@ -64,13 +65,21 @@ class PtNode {
   [[nodiscard]] std::atomic_ref<uint32_t> lock_word() const {
     return std::atomic_ref<uint32_t>(desc().u.pt.lock);
   }
-  // Test-and-test-and-set: the holder is a cursor (a guard), never a bare caller.
-  void lock() const {
+  // Test-and-test-and-set: the holder is a cursor (a guard), never a bare caller. Returns how
+  // long the caller spun, in ns: 0 when the lock was free (the clock is read only on contention,
+  // so an uncontended acquire costs one exchange), at least 1 when it was not. on_wait() runs
+  // once, before the first spin, so the caller can say which node it waits for.
+  template <typename OnWait>
+  [[nodiscard]] uint64_t lock_timed(OnWait&& on_wait) const {
     auto w = lock_word();
-    for (;;) {
-      if (w.exchange(1, std::memory_order_acquire) == 0) return;
+    if (w.exchange(1, std::memory_order_acquire) == 0) return 0;
+    on_wait();
+    const uint64_t t0 = glass::platform::now_ns();
+    do {
       while (w.load(std::memory_order_relaxed) != 0) glass::platform::cpu_relax();
-    }
+    } while (w.exchange(1, std::memory_order_acquire) != 0);
+    const uint64_t waited = glass::platform::now_ns() - t0;
+    return waited != 0 ? waited : 1;
   }
   void unlock() const { lock_word().store(0, std::memory_order_release); }
   void mark_detached() const {

@@ -122,6 +122,11 @@ std::string describe(const DecodedEvent& d) {
       f("values", v);
       break;
     }
+    case MsgType::kFolioRef:
+      x("first", e.folio.first);
+      n("count", e.folio.count);
+      n("refcount", e.folio.refcount);
+      break;
     case MsgType::kCursorBegin:
       n("cursor", e.cursor_begin.cursor);
       n("cpu", e.cursor_begin.cpu);
@@ -142,6 +147,7 @@ std::string describe(const DecodedEvent& d) {
       n("t", e.lock.t);
       break;
     case MsgType::kLockReleased:
+    case MsgType::kLockWaiting:
       n("cursor", e.lock.cursor);
       x("node", e.lock.node);
       n("t", e.lock.t);

@@ -3,6 +3,8 @@
 // follows replaces everything anyway.
 #include "inspector/model/state_model.h"
 
+#include <algorithm>
+
 #include "inspector/model/event_text.h"
 #include "mm/frame_kind.h"
 
@@ -58,6 +60,8 @@ void StateModel::reset_state(uint64_t frame_count) {
   cursors_.clear();
   locks_.clear();
   cr3_.clear();
+  waiting_.clear();
+  folios_.clear();
   acc_.reset();
   acc_.add_frames(0, frame_count, 0, 0);
 }
@@ -77,7 +81,7 @@ void StateModel::apply_gap(const Gap& g) {
 
 const PtNode* StateModel::node(uint64_t pfn) const {
   auto it = nodes_.find(pfn);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  return it == nodes_.end() ? nullptr : &it->second;
 }
 
 void StateModel::set_entry(PtNode& n, uint32_t index, uint64_t value) {
@@ -135,6 +139,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
       handshake_ = seen;
       if (reboot) {
         reset_state(0);
+        last_t_ns_ = 0;         // a new boot's clock starts again
         sync_ = Sync::kSynced;  // so need_snapshot() raises a fresh request
         need_snapshot(SnapshotReason::kAttach, "the kernel rebooted (new boot id)");
       }
@@ -201,6 +206,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
         return;
       }
       cr3_[e.cr3.cpu] = e.cr3.asid;
+      saw_time(e.cr3.t);
       return;
     case MsgType::kNodeCreated: {
       const auto& n = e.node;
@@ -223,14 +229,13 @@ void StateModel::apply_event(const DecodedEvent& d) {
           return;
         }
       }
-      auto pn = std::make_unique<PtNode>();
-      pn->pfn = n.pfn;
-      pn->asid = n.asid;
-      pn->level = n.level;
-      pn->parent = n.parent;
-      pn->index = n.index;
+      PtNode& pn = nodes_[n.pfn];
+      pn.pfn = n.pfn;
+      pn.asid = n.asid;
+      pn.level = n.level;
+      pn.parent = n.parent;
+      pn.index = n.index;
       acc_.add_node(n.pfn, n.asid, n.level);
-      nodes_.emplace(n.pfn, std::move(pn));
       return;
     }
     case MsgType::kNodeFreed: {
@@ -239,7 +244,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
         problem(d, "unknown page-table node " + hex(e.node.pfn) + " freed");
         return;
       }
-      drop_node(*it->second);
+      drop_node(it->second);
       nodes_.erase(it);
       return;
     }
@@ -250,7 +255,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
         return;
       }
       for (size_t i = 0; i < d.values.size(); ++i)
-        set_entry(*it->second, e.entries.first + static_cast<uint32_t>(i), d.values[i]);
+        set_entry(it->second, e.entries.first + static_cast<uint32_t>(i), d.values[i]);
       return;
     }
     case MsgType::kCursorBegin: {
@@ -262,12 +267,16 @@ void StateModel::apply_event(const DecodedEvent& d) {
                  telemetry::va_of(c.first_vpn) + c.pages * 4096,
                  c.covering,
                  c.t,
-                 {}};
+                 {},
+                 0};
+      saw_time(c.t);
       if (!cursors_.emplace(c.cursor, cur).second)
         problem(d, "cursor " + std::to_string(c.cursor) + " began twice");
       return;
     }
     case MsgType::kCursorEnd: {
+      saw_time(e.cursor_end.t);
+      waiting_.erase(e.cursor_end.cursor);
       auto it = cursors_.find(e.cursor_end.cursor);
       if (it == cursors_.end()) {
         problem(d, "unknown cursor " + std::to_string(e.cursor_end.cursor) + " ended");
@@ -282,6 +291,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kLockAcquired: {
+      saw_time(e.lock.t);
       auto it = cursors_.find(e.lock.cursor);
       if (it == cursors_.end()) {
         problem(d, "unknown cursor " + std::to_string(e.lock.cursor) + " locked node " +
@@ -297,9 +307,38 @@ void StateModel::apply_event(const DecodedEvent& d) {
       }
       locks_[e.lock.node] = HeldLock{e.lock.cursor, e.lock.t, e.lock.wait_ns};
       it->second.locks.push_back(e.lock.node);
+      it->second.waited_ns += e.lock.wait_ns;
+      waiting_.erase(e.lock.cursor);  // whatever it waited for, it is running again
       return;
     }
+    case MsgType::kLockWaiting: {
+      saw_time(e.lock.t);
+      auto it = cursors_.find(e.lock.cursor);
+      if (it == cursors_.end()) {
+        problem(d, "unknown cursor " + std::to_string(e.lock.cursor) + " waits for node " +
+                       hex(e.lock.node));
+        return;
+      }
+      if (std::find(it->second.locks.begin(), it->second.locks.end(), e.lock.node) !=
+          it->second.locks.end()) {
+        problem(d, "cursor " + std::to_string(e.lock.cursor) + " waits for node " +
+                       hex(e.lock.node) + " it already holds");
+        return;
+      }
+      auto w = waiting_.find(e.lock.cursor);
+      if (w != waiting_.end() && w->second.node != e.lock.node) {
+        problem(d, "cursor " + std::to_string(e.lock.cursor) + " waits for node " +
+                       hex(e.lock.node) + " while still waiting for node " + hex(w->second.node));
+        return;
+      }
+      if (w == waiting_.end()) waiting_[e.lock.cursor] = LockWait{e.lock.node, e.lock.t};
+      return;
+    }
+    case MsgType::kFolioRef:
+      apply_folio_ref(d);
+      return;
     case MsgType::kLockReleased: {
+      saw_time(e.lock.t);
       auto held = locks_.find(e.lock.node);
       if (held == locks_.end() || held->second.cursor != e.lock.cursor) {
         problem(d, "cursor " + std::to_string(e.lock.cursor) + " released node " +
@@ -312,14 +351,21 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kLog:
+      saw_time(e.log.t);
       log_.push_back(d.text);
       if (log_.size() > kMaxLogLines) log_.pop_front();
+      journal(
+          {JournalEntry::Kind::kLog, e.log.t, e.log.level, telemetry::KtapStatus::kOk, 0, d.text});
       return;
     case MsgType::kKtap:
       ktap_.push_back({e.ktap.status, e.ktap.number, d.text});
+      journal({JournalEntry::Kind::kKtap, last_t_ns_, 0, e.ktap.status, e.ktap.number, d.text});
       return;
     case MsgType::kPanic:
+      saw_time(e.panic.t);
       panic_ = d.text;
+      journal({JournalEntry::Kind::kPanic, e.panic.t, e.panic.cpu, telemetry::KtapStatus::kOk, 0,
+               d.text});
       return;
     case MsgType::kPong:
       ++pongs_;
@@ -351,13 +397,60 @@ void StateModel::apply_event(const DecodedEvent& d) {
   }
 }
 
+void StateModel::journal(JournalEntry e) {
+  journal_.push_back(std::move(e));
+  if (journal_.size() > kMaxJournal) journal_.pop_front();
+}
+
+// A refcount of 0 means the folio is being freed: it leaves the map. A folio that overlaps
+// another one's frames contradicts the kernel's allocator (one owner per frame).
+void StateModel::apply_folio_ref(const DecodedEvent& d) {
+  const auto& f = d.ev.folio;
+  if (f.first + f.count > frames_.size()) {
+    problem(d, "folio " + hex(f.first) + "+" + std::to_string(f.count) + " beyond the " +
+                   std::to_string(frames_.size()) + " frames known");
+    return;
+  }
+  auto same = folios_.find(f.first);
+  if (f.refcount == 0) {
+    if (same != folios_.end()) folios_.erase(same);
+    return;
+  }
+  if (same != folios_.end() && same->second.count == f.count) {
+    same->second.refcount = f.refcount;
+    return;
+  }
+  // A new folio (or one of another size at the same place): no other folio may cover its frames.
+  auto next = folios_.lower_bound(f.first);
+  if (next != folios_.end() && next->first == f.first) ++next;
+  bool overlaps = next != folios_.end() && next->first < f.first + f.count;
+  if (!overlaps && next != folios_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first != f.first) overlaps = prev->first + prev->second.count > f.first;
+  }
+  if (overlaps) {
+    problem(d, "folio " + hex(f.first) + "+" + std::to_string(f.count) +
+                   " overlaps another folio's frames");
+    return;
+  }
+  folios_[f.first] = FolioRef{f.count, f.refcount};
+}
+
+std::optional<std::pair<uint64_t, FolioRef>> StateModel::folio_of(uint64_t pfn) const {
+  auto it = folios_.upper_bound(pfn);
+  if (it == folios_.begin()) return std::nullopt;
+  --it;
+  if (pfn >= it->first + it->second.count) return std::nullopt;
+  return std::make_pair(it->first, it->second);
+}
+
 telemetry::Digest StateModel::recompute_digest() const {
   telemetry::DigestAccumulator a;
   for (size_t p = 0; p < frames_.size(); ++p) a.add_frames(p, 1, frames_[p].kind, frames_[p].owner);
   for (const auto& [asid, as] : spaces_) a.add_as(asid, as.root);
   for (const auto& [pfn, n] : nodes_) {
-    a.add_node(pfn, n->asid, n->level);
-    for (uint32_t i = 0; i < telemetry::kEntriesPerNode; ++i) a.add_entry(pfn, i, n->entries[i]);
+    a.add_node(pfn, n.asid, n.level);
+    for (uint32_t i = 0; i < telemetry::kEntriesPerNode; ++i) a.add_entry(pfn, i, n.entries[i]);
   }
   return a.value();
 }

@@ -16,6 +16,16 @@
 //    whose levels contradict themselves, which decode_event already refuses.
 //  - take_snapshot_request() yields one request per fall into kNeedSnapshot: a live session
 //    forwards it to the kernel as REQUEST_SNAPSHOT.
+//  - waiting() holds a cursor only between its lock_waiting and its next lock_acquired or
+//    cursor_end, and only for a cursor the model knows. folios() holds folios whose last
+//    folio_ref said refcount > 0; a snapshot begins with none (it resends them). Neither is part
+//    of the digest (the kernel does not hash them).
+//  - journal() keeps log lines, KTAP results and panics in arrival order (bounded: the oldest go
+//    first); log(), ktap() and panic_message() are the per-kind views of the same arrivals.
+//  - last_t_ns() is the latest kernel timestamp seen in any event (0 before any): "now" for
+//    durations such as how long a cursor has held its locks.
+//  - A copy (copy constructor, clone()) is deep: it shares nothing with the original, so a
+//    timeline keyframe never changes when the live model moves on.
 #pragma once
 
 #include <stdint.h>
@@ -65,6 +75,29 @@ struct Cursor {
   uint64_t covering = 0;
   uint64_t t_begin = 0;
   std::vector<uint64_t> locks;  // node pfns, in acquisition order
+  uint64_t waited_ns = 0;       // sum of the wait_ns of its lock acquisitions
+};
+
+// A cursor that found a node locked and waits for it (lock_waiting, v3).
+struct LockWait {
+  uint64_t node = 0;
+  uint64_t since_ns = 0;
+};
+
+// A folio's latest reference count (folio_ref, v3): frames [first, first + count).
+struct FolioRef {
+  uint64_t count = 0;
+  uint32_t refcount = 0;
+};
+
+// One log line, KTAP result or panic, as it arrived.
+struct JournalEntry {
+  enum class Kind : uint8_t { kLog, kKtap, kPanic } kind = Kind::kLog;
+  uint64_t t_ns = 0;  // log and panic carry a time; a KTAP result gets last_t_ns() at arrival
+  uint8_t level = 0;  // log: telemetry::LogLevel; panic: the cpu
+  telemetry::KtapStatus ktap = telemetry::KtapStatus::kOk;
+  uint64_t number = 0;  // KTAP test number
+  std::string text;
 };
 
 struct HeldLock {
@@ -131,6 +164,12 @@ struct ModelCounters {
 class StateModel {
  public:
   StateModel();
+  StateModel(const StateModel&) = default;
+  StateModel& operator=(const StateModel&) = default;
+  StateModel(StateModel&&) noexcept = default;
+  StateModel& operator=(StateModel&&) noexcept = default;
+  // A deep copy, named for call sites where the cost (frames + nodes) should be visible.
+  [[nodiscard]] StateModel clone() const { return *this; }
 
   void apply(const StreamItem& item);
   void apply_event(const DecodedEvent& e);
@@ -151,6 +190,13 @@ class StateModel {
   [[nodiscard]] size_t node_count() const { return nodes_.size(); }
   [[nodiscard]] const std::map<uint64_t, Cursor>& cursors() const { return cursors_; }
   [[nodiscard]] const std::map<uint64_t, HeldLock>& held_locks() const { return locks_; }
+  [[nodiscard]] const std::map<uint64_t, LockWait>& waiting() const { return waiting_; }
+  [[nodiscard]] const std::map<uint64_t, FolioRef>& folios() const { return folios_; }
+  // The folio whose frames include pfn, if the model knows one: (first pfn, its ref).
+  [[nodiscard]] std::optional<std::pair<uint64_t, FolioRef>> folio_of(uint64_t pfn) const;
+  // Every page-table node, keyed by pfn (iteration order unspecified).
+  [[nodiscard]] const std::unordered_map<uint64_t, PtNode>& nodes() const { return nodes_; }
+  [[nodiscard]] uint64_t last_t_ns() const { return last_t_ns_; }
   [[nodiscard]] const std::map<uint8_t, uint32_t>& cr3() const { return cr3_; }
   [[nodiscard]] std::vector<VirtualMapping> reverse_map(uint64_t pfn) const;
   // The model's own walk of va in address space asid (model_walk.cpp): the same rules as the
@@ -172,9 +218,11 @@ class StateModel {
   [[nodiscard]] const std::deque<std::string>& log() const { return log_; }
   [[nodiscard]] const std::vector<KtapResult>& ktap() const { return ktap_; }
   [[nodiscard]] const std::optional<std::string>& panic_message() const { return panic_; }
+  [[nodiscard]] const std::deque<JournalEntry>& journal() const { return journal_; }
 
   static constexpr size_t kMaxProblems = 1000;  // later ones are counted, not kept
   static constexpr size_t kMaxLogLines = 1000;
+  static constexpr size_t kMaxJournal = 4000;
 
  private:
   void need_snapshot(telemetry::SnapshotReason why, std::string reason);
@@ -183,6 +231,11 @@ class StateModel {
   void check_digest(const DecodedEvent& e, bool snapshot_end);
   void set_entry(PtNode& n, uint32_t index, uint64_t value);
   void drop_node(PtNode& n);
+  void saw_time(uint64_t t) {
+    if (t > last_t_ns_) last_t_ns_ = t;
+  }
+  void journal(JournalEntry e);
+  void apply_folio_ref(const DecodedEvent& d);
   void walk(uint32_t asid, const PtNode& n, uint64_t va_base, uint64_t pfn,
             std::vector<VirtualMapping>& out) const;
 
@@ -194,10 +247,15 @@ class StateModel {
   std::optional<HandshakeSeen> handshake_;
   std::vector<FrameInfo> frames_;
   std::map<uint32_t, AddressSpace> spaces_;
-  std::unordered_map<uint64_t, std::unique_ptr<PtNode>> nodes_;
+  // Node-based: a PtNode never moves while it exists, so node() pointers stay valid across
+  // inserts; and a copy of the map is a deep copy.
+  std::unordered_map<uint64_t, PtNode> nodes_;
   std::map<uint64_t, Cursor> cursors_;
-  std::map<uint64_t, HeldLock> locks_;  // node pfn -> holder
-  std::map<uint8_t, uint32_t> cr3_;     // cpu -> asid
+  std::map<uint64_t, HeldLock> locks_;    // node pfn -> holder
+  std::map<uint8_t, uint32_t> cr3_;       // cpu -> asid
+  std::map<uint64_t, LockWait> waiting_;  // cursor -> the node it waits for
+  std::map<uint64_t, FolioRef> folios_;   // first pfn -> count and refcount
+  uint64_t last_t_ns_ = 0;
   telemetry::DigestAccumulator acc_;
 
   std::vector<Problem> problems_;
@@ -205,6 +263,7 @@ class StateModel {
   std::deque<std::string> log_;
   std::vector<KtapResult> ktap_;
   std::optional<std::string> panic_;
+  std::deque<JournalEntry> journal_;
   std::optional<uint64_t> pending_ping_;
   uint64_t pongs_ = 0;
   std::optional<WalkAnswer> last_walk_;

@@ -1,6 +1,7 @@
 // demo=mm: memory management slowly enough to watch in the inspector. Each round builds an
 // address space, maps ranges with 4 KiB, 2 MiB and 1 GiB pages, faults in demand-zero pages,
-// allocates frames of every runtime kind and small objects, switches CR3 there and back, then
+// allocates frames of every runtime kind and small objects, maps one folio at two addresses
+// (refcount 2), switches CR3 there and back, then
 // takes it all down again. Between steps it waits, polling the telemetry channel.
 //
 // Invariants: every step leaves mm quiescent (no cursor alive) before it waits, because
@@ -15,6 +16,7 @@
 #include "kernel/drivers/tsc.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/address_space.h"
+#include "mm/folio.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/pt_cursor.h"
@@ -127,6 +129,21 @@ Result<void> round(int r) {
     TRY(g.fault_in(anon + i * mm::kFrameSize, true));
   }
   step_wait(kStepMs, "demand-zero pages faulted in");
+
+  // One folio mapped at two addresses: each PTE holds a reference, so its count reads 2 until
+  // the address space's destructor drops both.
+  {
+    mm::Folio shared = TRY(mm::Folio::alloc(0, as->owner()));
+    mm::Folio second = shared;  // the second reference, for the second mapping
+    const uint64_t va = 24 * kGiB;
+    mm::CursorMut c = TRY(mm::CursorMut::create(pt, va, va + 4 * kMiB));
+    TRY(c.map(shared.phys(), 1, mm::PageProp{.user = true}));
+    const mm::PhysAddr phys = std::move(shared).into_phys();  // the first PTE holds this one
+    TRY(c.jump(va + 2 * kMiB));
+    TRY(c.map(phys, 1, mm::PageProp{.user = true}));
+    (void)std::move(second).into_phys();  // and the second PTE this one
+  }
+  step_wait(kStepMs, "one folio mapped at two addresses (refcount 2)");
 
   // Small objects: slab frames come and go with them.
   void* objs[24] = {};

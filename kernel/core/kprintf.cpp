@@ -1,16 +1,54 @@
-// kprintf; see kprintf.h. The lock below guards COM1 output for all non-panic writers.
+// kprintf; see kprintf.h. The lock below guards COM1 output for all non-panic writers, and the
+// line being assembled for telemetry: every complete kprintf line also becomes a `log` event
+// (telemetry::log_line, which never prints, so there is no recursion). What the panic paths print
+// (panic_printf, platform::console_write) is handed to telemetry::panic_text instead.
 #include "kernel/core/kprintf.h"
 
 #include "kernel/drivers/uart16550.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/telemetry/telemetry.h"
 
 namespace glass {
 namespace {
 SpinLock g_console_lock;
 bool g_quiet = false;
 
+// The line being printed (guarded by g_console_lock). Longer lines keep their start and are
+// marked as cut.
+char g_line[telemetry::kMaxText];
+size_t g_line_len = 0;
+bool g_line_cut = false;
+
+bool contains(const char* s, size_t n, const char* word) {
+  const size_t w = __builtin_strlen(word);
+  for (size_t i = 0; i + w <= n; ++i)
+    if (__builtin_memcmp(s + i, word, w) == 0) return true;
+  return false;
+}
+
+telemetry::LogLevel level_of(const char* s, size_t n) {
+  if (contains(s, n, "error:") || contains(s, n, "PANIC")) return telemetry::LogLevel::kError;
+  if (contains(s, n, "warning")) return telemetry::LogLevel::kWarn;
+  return telemetry::LogLevel::kInfo;
+}
+
+void line_feed(const char* s, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (s[i] == '\n') {
+      telemetry::log_line(level_of(g_line, g_line_len), g_line, g_line_len, g_line_cut);
+      g_line_len = 0;
+      g_line_cut = false;
+    } else if (g_line_len < sizeof g_line) {
+      g_line[g_line_len++] = s[i];
+    } else {
+      g_line_cut = true;
+    }
+  }
+}
+
 void console_sink(void*, const char* s, size_t n) {
   console_write_unlocked(s, n);
+  line_feed(s, n);
 }
 }  // namespace
 
@@ -28,7 +66,9 @@ void panic_printf(const char* fmt, ...) {
   va_start(args, fmt);
   vformat_to(buf, sizeof buf, fmt, args);
   va_end(args);
-  console_write_unlocked(buf, __builtin_strlen(buf));
+  const size_t n = __builtin_strlen(buf);
+  console_write_unlocked(buf, n);
+  telemetry::panic_text(buf, n);
 }
 
 void vkprintf(const char* fmt, va_list args) {

@@ -10,10 +10,12 @@
 #include "kernel/core/shutdown.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/ktest/runner.h"
+#include "kernel/telemetry/telemetry.h"
 
 namespace glass {
 
 void kernel_exit_after_panic() {
+  telemetry::panic_flush();  // bounded: a missing host never holds the panic up
   if (exit_on_panic()) kernel_exit(ExitCode::kPanic);
   halt_forever();
 }
@@ -40,6 +42,7 @@ unsigned current_cpu() {
 
 void console_write(const char* s, size_t n) {
   console_write_unlocked(s, n);
+  telemetry::panic_text(s, n);  // only panics write here
 }
 
 void panic_stop() {

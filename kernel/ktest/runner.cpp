@@ -1,6 +1,7 @@
 // ktest runner; see runner.h for the recovery protocol and ktest.h for declaring tests.
 // Invariant: g_current is non-null exactly while a test function (or its hooks) runs; the
-// recovery point is armed only while a test that declared a fault runs.
+// recovery point is armed only while a test that declared a fault runs. Every KTAP result line is
+// also a telemetry `ktap` event, and the telemetry channel is polled only between tests.
 #include "kernel/ktest/runner.h"
 
 #include "kernel/arch/x86_64/exception.h"
@@ -8,6 +9,7 @@
 #include "kernel/ktest/ktest.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/panic.h"
+#include "kernel/telemetry/telemetry.h"
 
 extern "C" const glass::ktest::Case* const __start_ktest_cases[];
 extern "C" const glass::ktest::Case* const __stop_ktest_cases[];
@@ -27,6 +29,17 @@ extern "C" [[noreturn]] void ktest_recover(const glass::ktest::RecoveryPoint* rp
 
 namespace glass::ktest {
 namespace {
+
+// A KTAP result line as a telemetry `ktap` event ("suite.test", or "suite" for a suite's line),
+// then a poll: between tests nothing is half done, so the channel may drain and answer a host.
+void report(bool ok, unsigned number, const char* suite, const char* test) {
+  char name[telemetry::kMaxText];
+  const size_t n = test ? format_to(name, sizeof name, "%s.%s", suite, test)
+                        : format_to(name, sizeof name, "%s", suite);
+  telemetry::ktap_result(ok ? telemetry::KtapStatus::kOk : telemetry::KtapStatus::kNotOk, number,
+                         name, n < sizeof name ? n : sizeof name - 1);
+  telemetry::poll();
+}
 
 struct Observed {
   bool happened;
@@ -197,6 +210,7 @@ void offer_exception(const arch::InterruptFrame& frame, uint64_t cr2) {
 }
 
 ExitCode run(const char* selection) {
+  telemetry::poll();  // a host that said HELLO while we booted is answered before the first test
   unsigned suites = 0;
   for (CaseIt c = cases_begin(); c != cases_end(); ++c) {
     if (!suite_seen_before(c) && selected(selection, (*c)->suite)) ++suites;
@@ -215,6 +229,7 @@ ExitCode run(const char* selection) {
     for (unsigned i = 0; i < count; ++i) {
       const bool ok = run_one(*order[i]);
       kprintf("    %s %u %s\n", ok ? "ok" : "not ok", i + 1, order[i]->name);
+      report(ok, i + 1, suite, order[i]->name);
       if (ok) {
         ++passed_total;
       } else {
@@ -223,8 +238,10 @@ ExitCode run(const char* selection) {
       }
     }
     kprintf("%s %u %s\n", suite_failed == 0 ? "ok" : "not ok", ++suite_no, suite);
+    report(suite_failed == 0, suite_no, suite, nullptr);
   }
   kprintf("# ktest: %u passed, %u failed\n", passed_total, failed_total);
+  telemetry::flush(2000);  // bounded: an attached host gets every result before the exit
   return failed_total == 0 ? ExitCode::kSuccess : ExitCode::kTestsFailed;
 }
 

@@ -1,74 +1,34 @@
 // The telemetry channel: drains the rings into frames, sends them on COM2 without ever waiting,
-// reads host commands, takes snapshots and sends periodic digests. Invariants in telemetry.h.
-//
-// Receive path: COM2's receive register is polled from poll() (the idle loop wakes on every
-// LAPIC tick, demos poll between steps), not from a receive interrupt. Every host byte goes
-// through FrameDecoder (COBS, length, CRC-32C) and decode_event before it can act.
+// takes snapshots and sends periodic digests; host commands are commands_kernel.cpp's. Invariants
+// in telemetry.h and channel_state.h.
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/kprintf.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/drivers/uart16550.h"
-#include "kernel/telemetry/event.h"
-#include "kernel/telemetry/frame_decoder.h"
-#include "kernel/telemetry/framer.h"
+#include "kernel/telemetry/channel_state.h"
 #include "kernel/telemetry/snapshot_kernel.h"
-#include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
 #include "mm/platform.h"
 
 extern "C" uint64_t glass_boot_tsc;
 
 namespace glass::telemetry {
+namespace internal {
+Channel g_channel;
+}  // namespace internal
+
 namespace {
+
+using internal::Channel;
+using internal::discard_rings;
+Channel& g = internal::g_channel;
 
 constexpr unsigned kRingOrder = 6;                   // 256 KiB of frames per CPU ring
 constexpr uint32_t kRingRecords = 4096;              // 192 KiB of it: a power of two
 constexpr unsigned kTxOrder = 6;                     // 256 KiB of wire bytes waiting for the UART
 constexpr uint64_t kDigestPeriodNs = 2'000'000'000;  // a full scan costs ~7 ms under TCG at 512M
-constexpr size_t kRxBudget = 512;    // host bytes read per poll: garbage cannot starve the kernel
-constexpr size_t kTxBudget = 65536;  // bytes offered to the UART per poll
+constexpr size_t kTxBudget = 65536;                  // bytes offered to the UART per poll
 static_assert(kRingRecords * sizeof(Record) <= (mm::kFrameSize << kRingOrder));
-
-constexpr size_t kMaxQueuedReplies = 8;  // answers waiting for poll() to frame them
-
-struct Reply {
-  MsgType type;  // kPong or kWalkResult
-  uint64_t token;
-  uint32_t asid;
-  uint64_t va;
-};
-
-struct Demo {
-  bool running = false;
-  bool pause = false;      // PAUSE asked for: block at the next checkpoint
-  bool blocked = false;    // inside demo_checkpoint(), waiting
-  bool step = false;       // STEP while blocked: leave the block for one step
-  bool report = false;     // a demo_state is owed
-  uint64_t steps = 0;      // checkpoints passed
-  const char* label = "";  // the step just finished
-};
-
-struct Channel {
-  bool enabled = false;
-  bool attached = false;
-  bool snapshot_pending = false;
-  bool handshake_pending = false;
-  bool have_pending = false;  // `pending` was popped but did not fit the transmit buffer
-  unsigned pending_cpu = 0;
-  Record pending{MsgType::kLog};
-  uint64_t epoch = 0;
-  uint64_t last_digest_ns = 0;
-  uint64_t boot_id = 0;
-  unsigned error_replies = 0;  // this poll
-  Framer framer;
-  FrameDecoder rx;
-  ChannelStats st;
-  uint64_t values[kEntriesPerNode];
-  Reply replies[kMaxQueuedReplies];
-  size_t reply_count = 0;
-  Demo demo;
-};
-Channel g;
 
 uint64_t ns_of(uint64_t tsc) {
   return drivers::tsc_to_ns(tsc - glass_boot_tsc);
@@ -110,6 +70,11 @@ bool send(const Record& r, unsigned cpu) {
     case MsgType::kLockReleased:
       return f.emit(
           [&](ByteWriter& w) { return encode::lock_released(w, r.x[0], r.x[1], ns_of(r.x[4])); });
+    case MsgType::kLockWaiting:
+      return f.emit(
+          [&](ByteWriter& w) { return encode::lock_waiting(w, r.x[0], r.x[1], ns_of(r.x[4])); });
+    case MsgType::kFolioRef:
+      return f.emit([&](ByteWriter& w) { return encode::folio_ref(w, r.x[0], r.x[1], r.a); });
     case MsgType::kDropped:
       g.st.dropped += r.x[0];
       return f.emit(
@@ -121,6 +86,7 @@ bool send(const Record& r, unsigned cpu) {
 
 // Rings -> frames until every ring is empty or the transmit buffer is full. True: all drained.
 bool drain() {
+  if (!internal::drain_logs(g.framer, ns_of)) return false;
   if (g.have_pending) {
     if (!send(g.pending, g.pending_cpu)) return false;
     g.have_pending = false;
@@ -149,11 +115,6 @@ bool drain() {
     }
   }
   return true;
-}
-
-void discard_rings() {
-  for (unsigned cpu = 0; cpu < internal::ring_count(); ++cpu) internal::ring(cpu).discard();
-  g.have_pending = false;
 }
 
 bool send_digest(bool snapshot_end) {
@@ -196,175 +157,6 @@ void try_snapshot() {
   g.st.last_snapshot_ns = g.last_digest_ns - t0;
 }
 
-void bad_command(const char* what) {
-  ++g.st.bad_commands;
-  if (g.error_replies++ != 0) return;  // one reply per poll: a flood costs the kernel little
-  const size_t n = __builtin_strlen(what);
-  (void)g.framer.emit(
-      [&](ByteWriter& w) { return encode::log(w, LogLevel::kError, internal::now_ns(), what, n); });
-}
-
-void hello_mismatch(uint32_t theirs) {
-  char msg[96];
-  // "telemetry: kernel speaks vN, inspector vM: HELLO refused" without a formatter.
-  size_t n = 0;
-  auto put = [&](const char* t) {
-    while (*t && n < sizeof msg - 1) msg[n++] = *t++;
-  };
-  auto num = [&](uint32_t v) {
-    char d[10];
-    int k = 0;
-    do d[k++] = static_cast<char>('0' + v % 10);
-    while ((v /= 10) != 0 && k < 10);
-    while (k > 0 && n < sizeof msg - 1) msg[n++] = d[--k];
-  };
-  put("telemetry: kernel speaks v");
-  num(kProtocolVersion);
-  put(", inspector v");
-  num(theirs);
-  put(": HELLO refused");
-  msg[n] = 0;
-  bad_command(msg);
-}
-
-void release_demo() {
-  g.demo.pause = g.demo.step = false;
-}
-
-void demo_command(MsgType t) {
-  Demo& d = g.demo;
-  if (!d.running) {
-    d.pause = d.step = false;
-    d.report = true;  // "no demo": nothing to pause
-    return;
-  }
-  switch (t) {
-    case MsgType::kPause:
-      d.pause = true;
-      if (d.blocked) d.report = true;  // already there: say so again
-      break;
-    case MsgType::kStep:
-      // Blocked: run one step. Running: the same as PAUSE (the next checkpoint blocks).
-      if (d.blocked) d.step = true;
-      d.pause = true;
-      break;
-    default:  // kResume
-      d.pause = d.step = false;
-      d.report = true;
-      break;
-  }
-}
-
-// Answers after the snapshot and the drain: false while the transmit buffer is full.
-bool send_replies() {
-  size_t done = 0;
-  for (; done < g.reply_count; ++done) {
-    const Reply& q = g.replies[done];
-    bool ok;
-    if (q.type == MsgType::kPong) {
-      ok = g.framer.emit([&](ByteWriter& w) { return encode::pong(w, q.token); });
-    } else {
-      WalkLevel levels[kMaxLevel];
-      uint8_t count = 0;
-      const WalkStatus st = internal::walk(q.asid, q.va, levels, count);
-      ok = g.framer.emit([&](ByteWriter& w) {
-        return encode::walk_result(w, q.token, q.asid, q.va, st, levels, count);
-      });
-      if (ok) {
-        ++g.st.walks;
-        if (st != WalkStatus::kLeaf && st != WalkStatus::kNotPresent) ++g.st.walk_errors;
-      }
-    }
-    if (!ok) break;
-  }
-  for (size_t i = done; i < g.reply_count; ++i) g.replies[i - done] = g.replies[i];
-  g.reply_count -= done;
-  if (g.reply_count != 0) return false;
-  if (g.demo.report) {
-    const Demo& d = g.demo;
-    const DemoRun run = !d.running               ? DemoRun::kNone
-                        : (d.blocked && d.pause) ? DemoRun::kPaused
-                                                 : DemoRun::kRunning;
-    const uint32_t asid = internal::current_asid();
-    if (!g.framer.emit([&](ByteWriter& w) {
-          return encode::demo_state(w, run, d.steps, asid, d.label, __builtin_strlen(d.label));
-        }))
-      return false;
-    g.demo.report = false;
-  }
-  return true;
-}
-
-void handle_frame() {
-  ByteReader r(g.rx.payload(), g.rx.payload_size());
-  if (r.at_end()) return bad_command("telemetry: empty command frame");
-  while (!r.at_end()) {
-    auto ev = decode_event(r);
-    if (ev.is_error()) return bad_command("telemetry: undecodable command");
-    switch (ev.value().type) {
-      case MsgType::kHello:
-        if (ev.value().hello.version != kProtocolVersion) {
-          hello_mismatch(ev.value().hello.version);
-          break;
-        }
-        ++g.st.commands;
-        g.snapshot_pending = g.handshake_pending = true;
-        break;
-      case MsgType::kRequestSnapshot:
-        ++g.st.commands;
-        g.snapshot_pending = true;
-        if (!g.attached) g.handshake_pending = true;
-        break;
-      case MsgType::kDetach:
-        ++g.st.commands;
-        g.attached = g.snapshot_pending = false;
-        internal::set_recording(false);
-        discard_rings();
-        g.reply_count = 0;
-        release_demo();  // nobody is left to resume it
-        break;
-      case MsgType::kPing:
-      case MsgType::kWalk: {
-        if (g.reply_count == kMaxQueuedReplies) return bad_command("telemetry: too many commands");
-        ++g.st.commands;
-        const Event& e = ev.value();
-        Reply& q = g.replies[g.reply_count++];
-        q.type = e.type == MsgType::kPing ? MsgType::kPong : MsgType::kWalkResult;
-        q.token = e.type == MsgType::kPing ? e.ping.token : e.walk.token;
-        q.asid = e.type == MsgType::kPing ? 0 : e.walk.asid;
-        q.va = e.type == MsgType::kPing ? 0 : e.walk.va;
-        break;
-      }
-      case MsgType::kPause:
-      case MsgType::kStep:
-      case MsgType::kResume:
-        ++g.st.commands;
-        demo_command(ev.value().type);
-        break;
-      default:
-        return bad_command("telemetry: not a host command");
-    }
-  }
-}
-
-void receive() {
-  for (size_t i = 0; i < kRxBudget; ++i) {
-    const int b = drivers::com2().try_read();
-    if (b < 0) return;
-    switch (g.rx.push(static_cast<uint8_t>(b))) {
-      case FrameStatus::kNone:
-      case FrameStatus::kEmpty:
-        break;
-      case FrameStatus::kFrame:
-        handle_frame();
-        break;
-      default:
-        bad_command("telemetry: damaged command frame");
-        break;
-    }
-  }
-}
-
 void transmit(size_t budget) {
   Framer& f = g.framer;
   size_t sent = 0;
@@ -379,6 +171,30 @@ void transmit(size_t budget) {
 }  // namespace
 
 namespace internal {
+bool drain_all() {
+  return drain();
+}
+
+void transmit_bounded(uint64_t byte_wait_ns, uint64_t total_ns) {
+  const uint64_t start = now_ns();
+  uint64_t last_progress = start;
+  while (g.framer.pending_size() != 0) {
+    const uint64_t before = g.st.bytes_sent;
+    transmit(kTxBudget);
+    const uint64_t t = now_ns();
+    if (g.st.bytes_sent != before) last_progress = t;
+    if (t - last_progress > byte_wait_ns || t - start > total_ns) return;  // nobody is reading
+    cpu::pause();
+  }
+  // The last bytes are still in the UART's FIFO: let them out before the caller exits QEMU.
+  while (!drivers::com2().tx_idle() && now_ns() - start <= total_ns) cpu::pause();
+}
+
+void discard_rings() {
+  for (unsigned cpu = 0; cpu < internal::ring_count(); ++cpu) internal::ring(cpu).discard();
+  g.have_pending = false;
+}
+
 uint64_t now_ns() {
   return ns_of(cpu::rdtsc());
 }
@@ -386,16 +202,16 @@ uint64_t now_ns() {
 
 void init(bool enabled) {
   g.enabled = false;
-  if (!enabled) return;
+  if (!enabled) return internal::logs_off();
   if (!drivers::com2().present()) {
     kprintf("telemetry: warning: no UART answers at COM2; telemetry is off\n");
-    return;
+    return internal::logs_off();
   }
   auto ring = mm::alloc_frames(kRingOrder, mm::FrameKind::kTelemetry, mm::kOwnerKernel);
   auto tx = mm::alloc_frames(kTxOrder, mm::FrameKind::kTelemetry, mm::kOwnerKernel);
   if (ring.is_error() || tx.is_error()) {
     kprintf("telemetry: warning: no memory for the rings; telemetry is off\n");
-    return;
+    return internal::logs_off();
   }
   internal::ring(0).attach(static_cast<Record*>(mm::platform::phys_to_virt(ring.value())),
                            kRingRecords);
@@ -406,12 +222,13 @@ void init(bool enabled) {
 }
 
 void poll() {
-  if (!g.enabled) return;
+  if (!g.enabled || g.busy) return;
+  g.busy = true;
   g.error_replies = 0;
-  receive();
+  internal::receive();
   if (g.snapshot_pending) try_snapshot();
   const bool drained = !g.attached || (!g.snapshot_pending && drain());
-  if (drained && !g.snapshot_pending) (void)send_replies();
+  if (drained && !g.snapshot_pending) (void)internal::send_replies();
   if (g.attached && drained && !g.snapshot_pending &&
       internal::now_ns() - g.last_digest_ns >= kDigestPeriodNs) {
     if (send_digest(false)) {
@@ -421,19 +238,22 @@ void poll() {
   }
   (void)g.framer.seal();  // whatever is open goes out now: latency over a few bytes of framing
   transmit(kTxBudget);
+  g.busy = false;
 }
 
 void flush(uint64_t timeout_ms) {
   if (!g.enabled) return;
   poll();
+  g.busy = true;
   if (g.attached && !g.snapshot_pending && drain() && send_digest(false)) ++g.st.digests;
   (void)g.framer.seal();
   const uint64_t deadline = internal::now_ns() + timeout_ms * 1'000'000;
   while (internal::now_ns() < deadline) {
     transmit(kTxBudget);
-    if (g.framer.pending_size() == 0 && drivers::com2().tx_idle()) return;
+    if (g.framer.pending_size() == 0 && drivers::com2().tx_idle()) break;
     cpu::pause();
   }
+  g.busy = false;
 }
 
 ChannelStats stats() {
@@ -449,34 +269,6 @@ ChannelStats stats() {
 
 bool attached() {
   return g.attached;
-}
-
-void demo_begin() {
-  g.demo = Demo{};
-  g.demo.running = true;
-}
-
-void demo_end() {
-  if (g.demo.pause) g.demo.report = true;  // a host waits for the next block: it says "none"
-  g.demo.running = g.demo.pause = g.demo.step = g.demo.blocked = false;
-  g.demo.label = "";
-}
-
-void demo_checkpoint(const char* label) {
-  Demo& d = g.demo;
-  d.label = label;
-  ++d.steps;
-  if (!g.enabled || !d.running || !d.pause) return;
-  d.blocked = true;
-  d.step = false;
-  d.report = true;
-  // Interrupts are on here (demos sleep between ticks): the timer wakes each hlt.
-  while (d.pause && !d.step) {
-    poll();
-    if (d.pause && !d.step) cpu::hlt();
-  }
-  d.blocked = false;
-  d.step = false;  // STEP: exactly this one step runs; pause stays set
 }
 
 }  // namespace glass::telemetry

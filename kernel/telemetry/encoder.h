@@ -267,6 +267,33 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
   });
 }
 
+// The cursor found node_pfn locked by another cursor and starts waiting for it (v3). The
+// lock_acquired that ends the wait carries how long it took.
+[[nodiscard]] inline Result<void> lock_waiting(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
+                                               uint64_t t_ns) {
+  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kLockWaiting);
+    o.varint(cursor);
+    o.varint(node_pfn);
+    o.varint(t_ns);
+  });
+}
+
+// The folio of frames [first, first + count) now holds `refcount` references (v3). Not part of
+// the digest: a refcount changes without any frame changing kind or owner.
+[[nodiscard]] inline Result<void> folio_ref(ByteWriter& w, uint64_t first, uint64_t count,
+                                            uint32_t refcount) {
+  if (count == 0 || !detail::pfn_ok(first) || count > kMaxPfn + 1 - first)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kFolioRef);
+    o.varint(first);
+    o.varint(count);
+    o.varint(refcount);
+  });
+}
+
 // Text longer than kMaxText is cut to its first kMaxText bytes.
 [[nodiscard]] inline Result<void> log(ByteWriter& w, LogLevel level, uint64_t t_ns, const char* s,
                                       size_t n) {

@@ -78,8 +78,13 @@ struct Event {
       uint64_t cursor, t;
     } cursor_end;
     struct {
-      uint64_t cursor, node, wait_ns, t;  // wait_ns: kLockAcquired only
+      // kLockAcquired, kLockReleased and kLockWaiting; wait_ns: kLockAcquired only (0 otherwise)
+      uint64_t cursor, node, wait_ns, t;
     } lock;
+    struct {
+      uint64_t first, count;  // the folio's frames [first, first + count)
+      uint32_t refcount;      // references now held (0: the folio is being freed)
+    } folio;                  // kFolioRef
     struct {
       uint8_t level;
       uint64_t t;
@@ -282,8 +287,17 @@ namespace event_detail {
       e.cursor_end.cursor = TRY(r.varint());
       e.cursor_end.t = TRY(t_ns(r));
       return e;
+    case MsgType::kFolioRef: {
+      auto& f = e.folio;
+      f.first = TRY(pfn(r));
+      f.count = TRY(r.varint_max(kMaxPfn + 1));
+      if (f.count == 0 || f.first + f.count > kMaxPfn + 1) return Error::kMalformed;
+      f.refcount = TRY(u32v(r));
+      return e;
+    }
     case MsgType::kLockAcquired:
     case MsgType::kLockReleased:
+    case MsgType::kLockWaiting:
       e.lock.cursor = TRY(r.varint());
       e.lock.node = TRY(pfn(r));
       if (e.type == MsgType::kLockAcquired) e.lock.wait_ns = TRY(r.varint());

@@ -4,8 +4,10 @@
 //
 // Invariants:
 //  - Every hook is a no-op unless a host is attached and streaming (one predictable branch on a
-//    global flag in the kernel); on the host build (GLASS_HOST) every hook is an empty inline
-//    function, so host tests and benchmarks pay nothing and see no telemetry state.
+//    global flag in the kernel). On the host build (GLASS_HOST) every hook is an empty inline
+//    function, except the cursor and lock hooks, which forward to a HostLockSink when a test
+//    installs one (contention needs two CPUs, which only host threads give us); with none
+//    installed (the default) they cost one relaxed load and record nothing.
 //  - Hooks never block and never fail: a full ring becomes a counted `dropped` event.
 //  - asid == the PageTable's owner id; a node's asid is the owner of its frame. The address-space
 //    registry (as_registered/as_unregistered) is kept even while not streaming, because a
@@ -17,9 +19,25 @@
 
 #include <stdint.h>
 
+#include "kernel/telemetry/wire.h"
+
+#if GLASS_HOST
+#include <atomic>
+#endif
+
 namespace glass::telemetry::mm_events {
 
 #if GLASS_HOST
+// type: kCursorBegin (node = the covering node), kCursorEnd (node 0), kLockWaiting,
+// kLockAcquired (wait_ns set), kLockReleased. Called on the thread that did it.
+using HostLockSink = void (*)(MsgType type, uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns);
+inline std::atomic<HostLockSink> g_host_lock_sink{nullptr};
+namespace detail {
+inline void to_sink(MsgType t, uint64_t cursor, uint64_t node, uint64_t wait_ns) {
+  if (HostLockSink s = g_host_lock_sink.load(std::memory_order_acquire))
+    s(t, cursor, node, wait_ns);
+}
+}  // namespace detail
 inline void frame_run(uint64_t, uint64_t, uint8_t, uint32_t) {}
 inline void frame_run_free(uint64_t, uint64_t, uint8_t, uint32_t) {}
 inline void as_registered(uint32_t, uint64_t, bool) {}
@@ -27,12 +45,24 @@ inline void as_unregistered(uint32_t, uint64_t) {}
 inline void cr3_switch(uint64_t) {}
 inline void node_created(uint32_t, uint8_t, uint64_t, uint64_t, uint32_t) {}
 inline void entries(uint64_t, uint32_t, const uint64_t*, uint32_t) {}
-inline void cursor_begin(uint64_t, uint32_t, uint64_t, uint64_t) {}
-inline void cursor_end(uint64_t) {}
-inline void lock_acquired(uint64_t, uint64_t, uint64_t) {}
-inline void lock_released(uint64_t, uint64_t) {}
+inline void folio_ref(uint64_t, uint64_t, uint32_t) {}
+inline void cursor_begin(uint64_t id, uint32_t, uint64_t, uint64_t) {
+  detail::to_sink(MsgType::kCursorBegin, id, id, 0);
+}
+inline void cursor_end(uint64_t id) {
+  detail::to_sink(MsgType::kCursorEnd, id, 0, 0);
+}
+inline void lock_waiting(uint64_t cursor, uint64_t node_pfn) {
+  detail::to_sink(MsgType::kLockWaiting, cursor, node_pfn, 0);
+}
+inline void lock_acquired(uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns) {
+  detail::to_sink(MsgType::kLockAcquired, cursor, node_pfn, wait_ns);
+}
+inline void lock_released(uint64_t cursor, uint64_t node_pfn) {
+  detail::to_sink(MsgType::kLockReleased, cursor, node_pfn, 0);
+}
 [[nodiscard]] inline bool on() {
-  return false;
+  return g_host_lock_sink.load(std::memory_order_relaxed) != nullptr;
 }
 #else
 namespace detail {
@@ -44,8 +74,10 @@ void as_destroyed(uint32_t asid);
 void cr3_switch(uint64_t root_pfn);
 void node_created(uint32_t asid, uint8_t level, uint64_t pfn, uint64_t parent, uint32_t index);
 void entries(uint64_t node_pfn, uint32_t first, const uint64_t* values, uint32_t count);
+void folio_ref(uint64_t first, uint64_t count, uint32_t refcount);
 void cursor_begin(uint64_t id, uint32_t asid, uint64_t va_start, uint64_t va_end);
 void cursor_end(uint64_t id);
+void lock_waiting(uint64_t cursor, uint64_t node_pfn);
 void lock_acquired(uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns);
 void lock_released(uint64_t cursor, uint64_t node_pfn);
 void registry_add(uint32_t asid, uint64_t root_pfn, bool kernel_half);
@@ -88,12 +120,21 @@ inline void node_created(uint32_t asid, uint8_t level, uint64_t pfn, uint64_t pa
 inline void entries(uint64_t node_pfn, uint32_t first, const uint64_t* values, uint32_t count) {
   if (on()) detail::entries(node_pfn, first, values, count);
 }
+// The folio of frames [first, first + count) now holds `refcount` references (0: being freed).
+inline void folio_ref(uint64_t first, uint64_t count, uint32_t refcount) {
+  if (on()) detail::folio_ref(first, count, refcount);
+}
 inline void cursor_begin(uint64_t id, uint32_t asid, uint64_t va_start, uint64_t va_end) {
   if (on()) detail::cursor_begin(id, asid, va_start, va_end);
 }
 inline void cursor_end(uint64_t id) {
   if (on()) detail::cursor_end(id);
 }
+// The cursor found node_pfn locked and starts spinning for it; its lock_acquired follows.
+inline void lock_waiting(uint64_t cursor, uint64_t node_pfn) {
+  if (on()) detail::lock_waiting(cursor, node_pfn);
+}
+// wait_ns: how long the cursor spun for the lock (0: it was free).
 inline void lock_acquired(uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns) {
   if (on()) detail::lock_acquired(cursor, node_pfn, wait_ns);
 }

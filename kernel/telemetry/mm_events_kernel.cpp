@@ -162,6 +162,22 @@ void cursor_end(uint64_t id) {
   record(r);
 }
 
+void folio_ref(uint64_t first, uint64_t count, uint32_t refcount) {
+  Record r{MsgType::kFolioRef};
+  r.a = refcount;
+  r.x[0] = first;
+  r.x[1] = count;
+  record(r);
+}
+
+void lock_waiting(uint64_t cursor, uint64_t node_pfn) {
+  Record r{MsgType::kLockWaiting};
+  r.x[0] = cursor;
+  r.x[1] = node_pfn;
+  r.x[4] = cpu::rdtsc();
+  record(r);
+}
+
 void lock_acquired(uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns) {
   Record r{MsgType::kLockAcquired};
   r.x[0] = cursor;

@@ -8,8 +8,9 @@
 //    reachable from a registered root through its own half (a user table stops at the kernel half,
 //    whose nodes belong to the kernel table and count once, under its asid); every entry of those
 //    nodes. A node's asid is its frame's owner (mm allocates nodes for the table's owner).
-//  - Snapshot order: frame runs, address spaces, then each tree in pre-order (parents first), so
-//    the host can check every node_created against its parent.
+//  - Snapshot order: frame runs (each run of folio frames followed by one folio_ref per folio
+//    in it), address spaces, then each tree in pre-order (parents first), so the host can check
+//    every node_created against its parent.
 #include "kernel/telemetry/snapshot_kernel.h"
 
 #include "kernel/telemetry/digest.h"
@@ -105,6 +106,25 @@ struct SnapshotVisitor {
   }
 };
 
+// One folio_ref per live folio whose head lies in [p, q) (a run of folio frames). Not digested:
+// a count changes without any frame changing kind or owner.
+bool folio_refs(Framer& f, mm::Pfn p, mm::Pfn q) {
+  const mm::FrameTable& t = mm::frame_table();
+  while (p < q) {
+    const uint8_t order = t[p].alloc_order;
+    if (order == mm::kTailOrder) {  // a tail whose head is in the previous run: cannot happen
+      ++p;
+      continue;
+    }
+    const uint64_t count = uint64_t{1} << order;
+    const uint32_t refs = mm::refcount_ref(t[p]).load(std::memory_order_relaxed);
+    if (refs != 0 && !f.emit([&](ByteWriter& w) { return encode::folio_ref(w, p, count, refs); }))
+      return false;
+    p += count;
+  }
+  return true;
+}
+
 }  // namespace
 
 Digest full_digest() {
@@ -133,6 +153,7 @@ bool snapshot_body(Framer& f) {
     if ((kind != 0 || owner != 0) &&
         !f.emit([&](ByteWriter& w) { return encode::frame_run(w, p, q - p, kind, owner); }))
       return false;
+    if (kind == static_cast<uint8_t>(mm::FrameKind::kFolio) && !folio_refs(f, p, q)) return false;
     p = q;
   }
   SnapshotVisitor v{f};

@@ -14,7 +14,7 @@
 //    HELLO and REQUEST_SNAPSHOT start a fresh snapshot, DETACH stops streaming.
 //  - Every byte from the host is validated (frame checksum, event decoder, known commands only);
 //    anything else is counted and answered with an error `log` event, never acted on. A HELLO
-//    of another protocol version is refused the same way ("kernel speaks v2, inspector v1").
+//    of another protocol version is refused the same way ("kernel speaks v3, inspector v1").
 //  - Answers (PONG, walk_result, demo_state) are queued when a command arrives and framed by
 //    poll() after any snapshot and after the rings are drained, so a walk_result describes the
 //    state after every event before it in the stream. At most kMaxQueuedReplies wait; more
@@ -65,12 +65,34 @@ void flush(uint64_t timeout_ms);
 [[nodiscard]] ChannelStats stats();
 [[nodiscard]] bool attached();
 
+// Text events (log_kernel.cpp). Callable from any context except an interrupt handler that
+// interrupted one of them; none of them prints. A line longer than kMaxText (or one the caller
+// already had to cut: `cut`) is cut and marked ("[...]").
+void log_line(LogLevel level, const char* s, size_t n, bool cut);
+void ktap_result(KtapStatus status, uint64_t number, const char* name, size_t n);
+// The panic path: panic_text() collects what the panic prints; panic_flush() sends the rings, the
+// queued lines, the panic's lines and a `panic` event to an attached host, synchronously and
+// bounded in time (a missing host never holds the panic up). Once per boot.
+void panic_text(const char* s, size_t n);
+void panic_flush();
+
 // Demo control (see the invariants). label: a static string naming the step just finished.
 void demo_begin();
 void demo_end();
 void demo_checkpoint(const char* label);
 
+class Framer;
+
 namespace internal {
+// log_kernel.cpp: queued lines -> log/ktap events (false: the transmit buffer is full);
+// logs_off() drops them for good (telemetry=off).
+[[nodiscard]] bool drain_logs(Framer& f, uint64_t (*ns_of)(uint64_t));
+void logs_off();
+// channel_kernel.cpp: queued lines and ring records -> frames (false: the buffer filled); the
+// transmit buffer -> COM2, giving up when the UART takes no byte for byte_wait_ns or after
+// total_ns (the panic path).
+[[nodiscard]] bool drain_all();
+void transmit_bounded(uint64_t byte_wait_ns, uint64_t total_ns);
 // The address-space registry kept by mm_events_kernel.cpp.
 struct Space {
   uint32_t asid = 0;

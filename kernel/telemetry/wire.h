@@ -22,8 +22,9 @@
 
 namespace glass::telemetry {
 
-// v2 added PING/PONG, WALK/walk_result and PAUSE/STEP/RESUME/demo_state.
-inline constexpr uint32_t kProtocolVersion = 2;
+// v2 added PING/PONG, WALK/walk_result and PAUSE/STEP/RESUME/demo_state; v3 added lock_waiting
+// and folio_ref.
+inline constexpr uint32_t kProtocolVersion = 3;
 // "GLTM" as little-endian bytes: the handshake and the host's HELLO both start with it.
 inline constexpr uint32_t kMagic = 0x4D544C47u;
 
@@ -67,15 +68,17 @@ enum class MsgType : uint8_t {
   kNodeCreated = 0x14,  // asid, level u8, pfn, parent_pfn (0: a root), index
   kNodeFreed = 0x15,    // asid, pfn
   kEntries = 0x16,      // node_pfn, first, count, mode u8, value0, stride, [deltas]
+  kFolioRef = 0x17,     // first_pfn, count (frames in the folio), refcount (v3; not digested)
   // kernel -> host: activity
   kCursorBegin = 0x20,   // cursor, cpu u8, asid, first_vpn, pages, covering_pfn, t_ns
   kCursorEnd = 0x21,     // cursor, t_ns
   kLockAcquired = 0x22,  // cursor, node_pfn, wait_ns, t_ns
   kLockReleased = 0x23,  // cursor, node_pfn, t_ns
+  kLockWaiting = 0x24,   // cursor, node_pfn, t_ns: the cursor found the node locked (v3)
   kLog = 0x30,           // level u8, t_ns, text
   kKtap = 0x31,          // status u8, number, text (the test name)
   kPanic = 0x32,         // cpu u8, t_ns, text
-  // 0x40..0x4f: reserved for block-request events (a later issue); a v2 reader rejects them.
+  // 0x40..0x4f: reserved for block-request events (a later issue); a v3 reader rejects them.
   kBlockFirst = 0x40,
   kBlockLast = 0x4f,
   // host -> kernel
@@ -170,6 +173,8 @@ enum class SnapshotReason : uint8_t {
       return "node_freed";
     case MsgType::kEntries:
       return "entries";
+    case MsgType::kFolioRef:
+      return "folio_ref";
     case MsgType::kCursorBegin:
       return "cursor_begin";
     case MsgType::kCursorEnd:
@@ -178,6 +183,8 @@ enum class SnapshotReason : uint8_t {
       return "lock_acquired";
     case MsgType::kLockReleased:
       return "lock_released";
+    case MsgType::kLockWaiting:
+      return "lock_waiting";
     case MsgType::kLog:
       return "log";
     case MsgType::kKtap:

@@ -37,8 +37,8 @@ std::vector<std::string> texts(const std::vector<uint8_t>& bytes) {
   return got;
 }
 
-TEST(TelemetryCommands, VersionIsTwo) {
-  EXPECT_EQ(kProtocolVersion, 2u);
+TEST(TelemetryCommands, VersionIsThree) {
+  EXPECT_EQ(kProtocolVersion, 3u);
 }
 
 TEST(TelemetryCommands, EveryNewMessageRoundTrips) {

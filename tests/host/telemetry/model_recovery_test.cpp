@@ -170,14 +170,14 @@ TEST(TelemetryModel, ReverseMapFindsEveryMapping) {
 
 TEST(TelemetryModel, VersionMismatchIsNamed) {
   SyntheticKernel k(64, 1);
-  k.handshake(3);
+  k.handshake(4);
   k.log("after");
   auto bytes = k.take_bytes();
   StreamDecoder d;
   std::vector<StreamItem> items;
   d.feed(bytes.data(), bytes.size(), items);
   ASSERT_TRUE(d.version_error().has_value());
-  EXPECT_NE(d.version_error()->find("kernel speaks v3, inspector v2"), std::string::npos);
+  EXPECT_NE(d.version_error()->find("kernel speaks v4, inspector v3"), std::string::npos);
 }
 
 }  // namespace

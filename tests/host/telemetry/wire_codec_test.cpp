@@ -86,6 +86,8 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
           .is_ok());
   ASSERT_TRUE(te::lock_acquired(w, 77, 0x2001, 350, 1100).is_ok());
   ASSERT_TRUE(te::lock_released(w, 77, 0x2001, 1200).is_ok());
+  ASSERT_TRUE(te::lock_waiting(w, 78, 0x2001, 1050).is_ok());
+  ASSERT_TRUE(te::folio_ref(w, 0x3000, 16, 2).is_ok());
   ASSERT_TRUE(te::cursor_end(w, 77, 1300).is_ok());
   ASSERT_TRUE(te::log(w, LogLevel::kWarn, 5, "hi \"x\"\n", 7).is_ok());
   ASSERT_TRUE(te::ktap(w, KtapStatus::kNotOk, 4, "mm_frames", 9).is_ok());
@@ -101,7 +103,7 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
     got.push_back(describe(it.event));
   }
   std::vector<std::string> want = {
-      "handshake version=2 boot_id=0x1122334455667788 build_id=0xabcdef ram_bytes=536870912 "
+      "handshake version=3 boot_id=0x1122334455667788 build_id=0xabcdef ram_bytes=536870912 "
       "frames=131072 cpus=4",
       "snapshot_begin epoch=3 frames=131072",
       "snapshot_end epoch=3 frames=0x1111 tables=0x2222",
@@ -117,11 +119,13 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
       "t=1000",
       "lock_acquired cursor=77 node=0x2001 wait_ns=350 t=1100",
       "lock_released cursor=77 node=0x2001 t=1200",
+      "lock_waiting cursor=78 node=0x2001 t=1050",
+      "folio_ref first=0x3000 count=16 refcount=2",
       "cursor_end cursor=77 t=1300",
       "log level=2 t=5 text=\"hi \\\"x\\\"\\x0a\"",
       "ktap status=not-ok number=4 name=\"mm_frames\"",
       "panic cpu=0 t=9 text=\"boom\"",
-      "hello version=2",
+      "hello version=3",
       "request_snapshot reason=1",
       "detach",
   };
@@ -194,13 +198,45 @@ TEST(TelemetryCodec, EncoderIsAllOrNothingAndChecksArguments) {
 }
 
 TEST(TelemetryCodec, DecoderRejectsOutOfRangeFields) {
-  // node_created with level 0, reserved block type, unknown type, truncated handshake.
-  std::vector<std::vector<uint8_t>> bad = {
-      {0x14, 1, 0, 1, 0, 0}, {0x40}, {0x7e}, {0x01, 'G', 'L'}, {0x16, 1, 0, 0}};
+  // node_created with level 0, reserved block type, unknown type, truncated handshake, an empty
+  // entries run, an empty folio, a folio past the last pfn, a refcount over 32 bits, a truncated
+  // lock_waiting.
+  std::vector<std::vector<uint8_t>> bad = {{0x14, 1, 0, 1, 0, 0},
+                                           {0x40},
+                                           {0x7e},
+                                           {0x01, 'G', 'L'},
+                                           {0x16, 1, 0, 0},
+                                           {0x17, 1, 0, 1},
+                                           {0x17, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 2, 1},
+                                           {0x17, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x10},
+                                           {0x24, 1}};
   for (const auto& b : bad) {
     ByteReader r(b.data(), b.size());
     EXPECT_TRUE(decode_event(r).is_error()) << int(b[0]);
   }
+}
+
+// v3: lock_waiting shares Event::lock with wait_ns 0; folio_ref keeps all three fields.
+TEST(TelemetryCodec, V3MessagesDecodeIntoTheirStructs) {
+  uint8_t buf[64];
+  ByteWriter w(buf, sizeof buf);
+  ASSERT_TRUE(te::lock_waiting(w, 9, kMaxPfn, 77).is_ok());
+  ASSERT_TRUE(te::folio_ref(w, kMaxPfn, 1, 0xffffffffu).is_ok());
+  EXPECT_EQ(te::folio_ref(w, 5, 0, 1).error(), Error::kInvalidArgument);
+  EXPECT_EQ(te::lock_waiting(w, 1, kMaxPfn + 1, 0).error(), Error::kInvalidArgument);
+  ByteReader r(buf, w.size());
+  Event a = decode_event(r).value();
+  ASSERT_EQ(a.type, MsgType::kLockWaiting);
+  EXPECT_EQ(a.lock.cursor, 9u);
+  EXPECT_EQ(a.lock.node, kMaxPfn);
+  EXPECT_EQ(a.lock.wait_ns, 0u);
+  EXPECT_EQ(a.lock.t, 77u);
+  Event b = decode_event(r).value();
+  ASSERT_EQ(b.type, MsgType::kFolioRef);
+  EXPECT_EQ(b.folio.first, kMaxPfn);
+  EXPECT_EQ(b.folio.count, 1u);
+  EXPECT_EQ(b.folio.refcount, 0xffffffffu);
+  EXPECT_TRUE(r.at_end());
 }
 
 }  // namespace
