@@ -7,6 +7,9 @@
 //   WALK MATCHES MODEL | WALK DIFFERS FROM MODEL
 //   demo state=paused step=N cr3_asid=A label="..."
 //   map va=0x.. level=L pte=0x..                (--mappings: the model's user-half leaves)
+//   memcheck spaces=S nodes=N entries=E cr3=0x.. asid=A cr3_nodes=H mismatches=M
+//   mismatch: <sentence>                        (at most TableCheck::kMaxFindings)
+//   MEMORY MATCHES MODEL | MEMORY DIFFERS FROM MODEL
 #include "inspector/trace/live_commands.h"
 
 #include <chrono>
@@ -14,6 +17,8 @@
 
 #include "inspector/model/event_text.h"
 #include "inspector/trace/live_session.h"
+#include "inspector/trace/memory_crosscheck.h"
+#include "inspector/trace/qemu_monitor.h"
 #include "inspector/trace/trace_file.h"
 
 namespace glass::inspector {
@@ -120,6 +125,59 @@ int live_demo(const std::string& socket, MsgType cmd, const LiveOptions& o) {
   const auto state = s.model().demo()->state;
   if (state == telemetry::DemoRun::kNone) return saved(s, o, fail("no demo is running"));
   return saved(s, o, 0);
+}
+
+int live_memcheck(const std::string& socket, const std::string& monitor, const LiveOptions& o) {
+  // The monitor first: a wrong path must not leave the demo paused behind it.
+  QemuMonitor mon(o.timeout_ms);
+  std::string err;
+  if (!mon.connect(monitor, err)) return fail(err);
+  LiveSession s(o.timeout_ms);
+  if (!s.attach(socket, err)) return saved(s, o, fail(err));
+  // A quiet point: the demo blocked between steps, and a PONG proving the model has applied
+  // every event sent before it.
+  const uint64_t before = s.demo_states();
+  if (!s.send_control(MsgType::kPause, err)) return saved(s, o, fail(err));
+  if (!s.wait_for([&] { return s.demo_states() > before; }, "demo_state", err))
+    return saved(s, o, fail(err));
+  const uint64_t token = token_now();
+  if (!s.send_ping(token, err)) return saved(s, o, fail(err));
+  if (!s.wait_for([&] { return !s.model().pending_ping(); }, "PONG", err))
+    return saved(s, o, fail(err));
+  if (s.model().sync() != Sync::kSynced)
+    return saved(s, o, fail(std::string("the model is not synced: ") + s.model().sync_reason()));
+  std::optional<uint32_t> asid;
+  if (s.model().demo() && s.model().demo()->state == telemetry::DemoRun::kPaused)
+    asid = s.model().demo()->cr3_asid;
+  else if (auto it = s.model().cr3().find(0); it != s.model().cr3().end())
+    asid = it->second;
+  if (!asid) return saved(s, o, fail("cannot tell which address space the CPU is on"));
+
+  // Stopped, memory cannot change between the first read and the last.
+  std::string reply;
+  if (!mon.command("stop", reply, err)) return saved(s, o, fail(err));
+  std::optional<uint64_t> cr3;
+  TableCheck c;
+  if (mon.command("info registers", reply, err)) cr3 = parse_cr3(reply);
+  if (cr3) {
+    c = check_tables_against_memory(
+        s.model(),
+        [&](uint64_t pfn, PageQuads& q, std::string& e) { return mon.read_page(pfn << 12, q, e); },
+        CpuRoot{*cr3, *asid});
+  }
+  std::string cont_err;
+  const bool resumed = mon.command("cont", reply, cont_err);
+  if (!cr3) return saved(s, o, fail("no CR3 in QEMU's `info registers`: " + err));
+  if (!resumed) return saved(s, o, fail("the VM stays stopped: " + cont_err));
+  if (!c.error.empty()) return saved(s, o, fail(c.error));
+  std::printf(
+      "memcheck spaces=%llu nodes=%llu entries=%llu cr3=%s asid=%u cr3_nodes=%llu "
+      "mismatches=%llu\n",
+      (unsigned long long)c.spaces, (unsigned long long)c.nodes, (unsigned long long)c.entries,
+      hex(*cr3).c_str(), *asid, (unsigned long long)c.cr3_nodes, (unsigned long long)c.mismatches);
+  for (const auto& f : c.findings) std::printf("mismatch: %s\n", f.c_str());
+  std::printf("%s\n", c.ok() ? "MEMORY MATCHES MODEL" : "MEMORY DIFFERS FROM MODEL");
+  return saved(s, o, c.ok() ? 0 : 1);
 }
 
 }  // namespace glass::inspector

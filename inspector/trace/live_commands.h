@@ -23,6 +23,10 @@ struct LiveOptions {
 [[nodiscard]] int live_ping(const std::string& socket, const LiveOptions& o);
 [[nodiscard]] int live_walk(const std::string& socket, uint32_t asid, uint64_t va,
                             const LiveOptions& o);
+// Pauses the demo, then compares every page-table node the model holds with guest-physical memory
+// read through QEMU's monitor at `monitor` (the VM stopped meanwhile), and walks CR3's tree.
+[[nodiscard]] int live_memcheck(const std::string& socket, const std::string& monitor,
+                                const LiveOptions& o);
 // kPause, kStep or kResume.
 [[nodiscard]] int live_demo(const std::string& socket, telemetry::MsgType cmd,
                             const LiveOptions& o);

@@ -10,21 +10,10 @@ namespace glass::inspector {
 
 using telemetry::MsgType;
 
-bool LiveSession::send_frame(const std::function<Result<void>(telemetry::ByteWriter&)>& f,
-                             std::string& error) {
-  telemetry::FrameBuilder fb;
-  if (f(fb.writer()).is_error()) {
-    error = "cannot encode the command";
-    return false;
-  }
-  uint8_t frame[telemetry::kMaxWireFrame + 1];
-  frame[0] = 0;  // resync marker: the kernel's decoder starts clean whatever came before
-  auto n = fb.seal(seq_++, frame + 1, sizeof frame - 1);
-  if (n.is_error()) {
-    error = "cannot frame the command";
-    return false;
-  }
-  return sock_.write_all(frame, n.value() + 1, error);
+bool LiveSession::send_frame(const HostFramer::Encode& f, std::string& error) {
+  std::vector<uint8_t> out;
+  if (!framer_.frame(f, out, error)) return false;
+  return sock_.write_all(out.data(), out.size(), error);
 }
 
 bool LiveSession::attach(const std::string& socket_path, std::string& error) {

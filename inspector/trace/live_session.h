@@ -18,6 +18,7 @@
 
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
+#include "inspector/trace/host_framer.h"
 #include "inspector/trace/unix_socket.h"
 
 namespace glass::inspector {
@@ -43,14 +44,13 @@ class LiveSession {
   [[nodiscard]] const std::vector<uint8_t>& received() const { return received_; }
 
  private:
-  [[nodiscard]] bool send_frame(const std::function<Result<void>(telemetry::ByteWriter&)>& f,
-                                std::string& error);
+  [[nodiscard]] bool send_frame(const HostFramer::Encode& f, std::string& error);
 
   int timeout_ms_;
   UnixSocket sock_;
   StreamDecoder decoder_;
   StateModel model_;
-  uint32_t seq_ = 0;
+  HostFramer framer_;
   uint64_t demo_states_ = 0;
   uint64_t walk_results_ = 0;
   std::vector<uint8_t> received_;

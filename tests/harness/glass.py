@@ -7,6 +7,7 @@ non-zero exit, never a traceback.
 """
 import argparse
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,8 +70,28 @@ def parser():
     return ap
 
 
+def start_inspector(sock):
+    """With a display: glass-inspect attached to the telemetry socket, in its own session (it
+    outlives QEMU on purpose: it shows "disconnected" and re-attaches on the next boot). Without
+    one: how to attach from elsewhere."""
+    app = os.path.join(qemu.BUILD, 'app', 'glass-inspect')
+    rel_app, rel_sock = os.path.relpath(app), os.path.relpath(sock)
+    if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        print(f'glass: no display (DISPLAY / WAYLAND_DISPLAY unset), so no inspector window; from '
+              f'a desktop session run: {rel_app} --socket {rel_sock}')
+        return
+    log = os.path.join(qemu.RUN_DIR, 'inspector.log')
+    os.makedirs(qemu.RUN_DIR, exist_ok=True)
+    with open(log, 'w') as f:
+        subprocess.Popen([app, '--socket', sock], stdin=subprocess.DEVNULL, stdout=f,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    print(f'glass: inspector started ({rel_app} --socket {rel_sock}; log {os.path.relpath(log)})')
+
+
 def cmd_run(a):
-    build.scons(['kernel', 'baseline', 'tools'])  # tools: glass-trace, for a second terminal
+    # tools: glass-trace, for a second terminal; inspector: glass-inspect, unless --no-gui
+    gui = not a.no_gui and not a.exit_after_ready
+    build.scons(['kernel', 'baseline', 'tools'] + (['inspector'] if gui else []))
     cmdline = a.cmdline
     if a.exit_after_ready:
         cmdline = (cmdline + ' exit_after_ready').strip()
@@ -87,8 +108,8 @@ def cmd_run(a):
                 print(result.stderr.strip(), file=sys.stderr)
             return 1
         return 0 if result.kernel_exit == 'success' else 1
-    if not a.no_gui:
-        print('glass: the inspector (glass-inspect) is not built yet; showing the console only.')
+    if gui:
+        start_inspector(sock)
     print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)

@@ -120,6 +120,8 @@ def run_all(a):
     targets = []
     if 'host' in layers or 'e2e' in layers:  # e2e drives host tools (glass-trace)
         targets.append('host')
+    if 'e2e' in layers:  # and the inspector app (glass-inspect under Xvfb)
+        targets.append('inspector')
     if 'tsan' in layers:
         targets.append('tsan')
     if 'fuzz' in layers:

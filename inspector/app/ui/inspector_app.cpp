@@ -1,0 +1,422 @@
+// InspectorApp: see inspector_app.h.
+#include "inspector/app/ui/inspector_app.h"
+
+#include <imgui.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "inspector/app/png_writer.h"
+#include "inspector/app/ui/format.h"
+#include "inspector/app/ui/theme.h"
+#include "inspector/view/cursor_rows.h"
+#include "inspector/view/palette.h"
+
+namespace glass::inspector::app {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+constexpr const char* kTabTitles[kViewCount] = {
+    "Page tables###tree",  "Frames###frames", "Cursor locks###locks", "Page walk###walk",
+    "Timeline###timeline", "Log###log",       "Invariants###inv",     "Block requests###block"};
+
+}  // namespace
+
+InspectorApp::~InspectorApp() {
+  if (status_ != nullptr) std::fclose(status_);
+}
+
+void InspectorApp::status_line(const std::string& line) {
+  std::printf("glass-inspect: %s\n", line.c_str());
+  std::fflush(stdout);
+  if (status_ != nullptr) {
+    std::fprintf(status_, "%s\n", line.c_str());
+    std::fflush(status_);
+  }
+}
+
+bool InspectorApp::open_source(std::string& error) {
+  if (opt_.status_file) {
+    status_ = std::fopen(opt_.status_file->c_str(), "a");
+    if (status_ == nullptr) {
+      error = "cannot write the status file " + *opt_.status_file + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  if (opt_.replay_path) {
+    replay_ = std::make_unique<ReplaySource>();
+    if (!replay_->open(*opt_.replay_path, error)) return false;
+    if (opt_.at_event && !replay_->seek_checked(*opt_.at_event, error)) return false;
+    status_line("replay " + replay_->message());
+    return true;
+  }
+  live_ = std::make_unique<LiveSource>(opt_.socket_path);
+  ui_.live = true;
+  if (opt_.record_path && !live_->start_recording(*opt_.record_path, error)) return false;
+  return true;
+}
+
+void InspectorApp::poll_source() {
+  if (!live_) return;
+  live_->poll(LiveSource::Clock::now());
+  for (const auto& l : live_->take_transitions()) status_line(l);
+  if (live_->recorder().error()) {
+    status_line(*live_->recorder().error());
+    opt_.record_path.reset();
+  }
+}
+
+const StateModel& InspectorApp::model() {
+  if (replay_) return replay_->state();
+  const EpochList& eps = live_->epochs();
+  const Epoch* e = shown_epoch_ != 0 ? eps.find(shown_epoch_) : nullptr;
+  if (e == nullptr) e = eps.latest();
+  if (e == nullptr) return empty_;
+  const uint64_t key = (uint64_t{e->number} << 48) ^ e->bytes ^ (e->events << 20);
+  if (key != live_gen_key_) {
+    live_gen_key_ = key;
+    ++ui_.model_gen;
+  }
+  return e->model;
+}
+
+void InspectorApp::choose_asid(const StateModel& m) {
+  const auto& spaces = m.address_spaces();
+  if (spaces.empty() || spaces.count(ui_.asid) != 0) return;
+  if (ui_.asid_chosen && !opt_.walk_asid_given) ui_.asid_chosen = false;
+  if (ui_.asid_chosen) return;
+  // The space with user mappings is the interesting one; the first created is the kernel's.
+  ui_.asid = spaces.size() > 1 ? std::next(spaces.begin())->first : spaces.begin()->first;
+}
+
+void InspectorApp::draw_header(const StateModel& m) {
+  if (live_) {
+    const uint32_t col = live_->state() == LinkState::kAttached  ? kTextGood
+                         : live_->state() == LinkState::kRefused ? kTextBad
+                                                                 : kTextWarn;
+    ImGui::TextColored(ImColor(col), "%s", live_->status().c_str());
+    const EpochList& eps = live_->epochs();
+    if (eps.size() > 0) {
+      ImGui::SameLine();
+      const Epoch* shown = shown_epoch_ ? eps.find(shown_epoch_) : nullptr;
+      if (shown == nullptr) shown = eps.latest();
+      char label[80];
+      std::snprintf(label, sizeof label, "epoch %u%s", shown->number,
+                    shown_epoch_ == 0 ? " (latest)" : "");
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+      if (ImGui::BeginCombo("##epoch", label)) {
+        if (ImGui::Selectable("follow the latest boot", shown_epoch_ == 0)) shown_epoch_ = 0;
+        for (const auto& e : eps.all()) {
+          std::snprintf(label, sizeof label, "epoch %u: boot %s, %llu events", e->number,
+                        hex(e->boot_id.value_or(0)).c_str(),
+                        static_cast<unsigned long long>(e->events));
+          if (ImGui::Selectable(label, shown_epoch_ == e->number)) shown_epoch_ = e->number;
+        }
+        ImGui::EndCombo();
+      }
+      if (shown != eps.latest()) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImColor(kTextWarn), "viewing an earlier boot");
+      }
+    }
+    if (live_->recorder().recording()) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("recording %s (%llu bytes)", live_->recorder().path().c_str(),
+                          static_cast<unsigned long long>(live_->recorder().bytes()));
+    }
+  } else {
+    ImGui::TextUnformatted(replay_->message().c_str());
+  }
+  ImGui::TextDisabled("model: %s", sync_name(m.sync()));
+  if (m.sync() != Sync::kSynced && !m.sync_reason().empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(%s)", m.sync_reason().c_str());
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("| %zu frames, %zu nodes, %zu cursors |", m.frames().size(), m.node_count(),
+                      m.cursors().size());
+  ImGui::SameLine();
+  char label[48];
+  std::snprintf(label, sizeof label, "address space %u", ui_.asid);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize(label).x + ImGui::GetFontSize() * 2.5f);
+  if (ImGui::BeginCombo("##asid", label)) {
+    for (const auto& [asid, as] : m.address_spaces()) {
+      std::snprintf(label, sizeof label, "address space %u (root %s)", asid,
+                    hex(as.root << 12).c_str());
+      if (ImGui::Selectable(label, asid == ui_.asid)) {
+        ui_.asid = asid;
+        ui_.asid_chosen = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  if (replay_) timeline_.draw_strip(*replay_, ui_);
+}
+
+void InspectorApp::draw_views(const StateModel& m) {
+  if (!ImGui::BeginTabBar("views")) return;
+  for (int i = 0; i < kViewCount; ++i) {
+    const auto v = static_cast<ViewId>(i);
+    ImGuiTabItemFlags flags = ui_.select_view == v ? ImGuiTabItemFlags_SetSelected : 0;
+    char title[64];
+    std::snprintf(title, sizeof title, "%s", kTabTitles[i]);
+    if (v == ViewId::kInvariants) {
+      const size_t n = invariants_.count(m, ui_);
+      std::snprintf(title, sizeof title, n ? "Invariants (%zu)###inv" : "Invariants###inv", n);
+      if (n) ImGui::PushStyleColor(ImGuiCol_Text, ImColor(kTextBad).Value);
+    }
+    const bool open = ImGui::BeginTabItem(title, nullptr, flags);
+    if (v == ViewId::kInvariants && invariants_.count(m, ui_)) ImGui::PopStyleColor();
+    if (!open) continue;
+    ImGui::BeginChild("view");
+    switch (v) {
+      case ViewId::kTree:
+        tree_.draw(m, ui_, false);
+        break;
+      case ViewId::kFrames: {
+        // The map and the tree side by side: a click in the map reveals its mapping beside it.
+        const float w = std::max(ImGui::GetContentRegionAvail().x * 0.6f, 1.0f);
+        ImGui::BeginChild("map", ImVec2(w, 0));
+        frames_.draw(m, ui_);
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("maptree");
+        tree_.draw(m, ui_, true);
+        ImGui::EndChild();
+        break;
+      }
+      case ViewId::kLocks:
+        locks_.draw(m, ui_, tree_);
+        break;
+      case ViewId::kWalk: {
+        WalkPanel::SendWalk send;
+        if (live_ && shown_epoch_ == 0)
+          send = [this](uint64_t token, uint32_t asid, uint64_t va, std::string& err) {
+            return live_->send_walk(token, asid, va, err);
+          };
+        walk_.draw(m, ui_, tree_, send);
+        break;
+      }
+      case ViewId::kTimeline:
+        if (replay_)
+          timeline_.draw(*replay_, ui_);
+        else
+          ImGui::TextWrapped(
+              "The timeline replays a recorded trace. Record this session with "
+              "glass-inspect --record OUT.glt (or glass-trace record), then open it with "
+              "glass-inspect --replay OUT.glt.");
+        break;
+      case ViewId::kLog:
+        log_.draw(m, ui_);
+        break;
+      case ViewId::kInvariants:
+        invariants_.draw(m, ui_);
+        break;
+      case ViewId::kBlock:
+        ImGui::TextWrapped(
+            "Block requests (later issue): this view will show each request's life from "
+            "submission through the queue to completion, with the frames that back its buffers.");
+        break;
+    }
+    ImGui::EndChild();
+    ImGui::EndTabItem();
+  }
+  ui_.select_view.reset();
+  ImGui::EndTabBar();
+}
+
+void InspectorApp::draw_frame() {
+  win_.begin_frame();
+  ui_.facts.clear();
+  const StateModel& m = model();
+  choose_asid(m);
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->Pos);
+  ImGui::SetNextWindowSize(ImVec2(std::max(vp->Size.x, 1.0f), std::max(vp->Size.y, 1.0f)));
+  ImGui::Begin("glass-inspect", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                   ImGuiWindowFlags_NoBackground);  // the clear colour is the background
+  draw_header(m);
+  draw_views(m);
+  ImGui::End();
+  win_.render();
+}
+
+int InspectorApp::screenshot() {
+  uint32_t w = 0, h = 0;
+  auto px = win_.read_pixels(w, h);
+  std::string error;
+  if (!write_png(*opt_.screenshot_path, w, h, px, error)) {
+    std::fprintf(stderr, "glass-inspect: %s\n", error.c_str());
+    return 1;
+  }
+  // What a test can look for: the kinds present (and their colours) and the live cursors.
+  const StateModel& m = model();
+  std::string facts = ui_.facts;
+  std::vector<uint64_t> counts(256, 0);
+  for (const auto& f : m.frames()) ++counts[f.kind];
+  facts += " kinds=";
+  for (const auto& e : view::legend())
+    if (counts[e.kind] != 0) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%s:%06x:%llu,", e.name,
+                    ((e.rgba & 0xFF) << 16) | (e.rgba & 0xFF00) | ((e.rgba >> 16) & 0xFF),
+                    static_cast<unsigned long long>(counts[e.kind]));
+      facts += b;
+    }
+  facts += " cursors=";
+  for (const auto& c : view::cursor_rows(m)) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%llu:%06x,", static_cast<unsigned long long>(c.id),
+                  ((c.rgba & 0xFF) << 16) | (c.rgba & 0xFF00) | ((c.rgba >> 16) & 0xFF));
+    facts += b;
+  }
+  status_line("screenshot " + *opt_.screenshot_path + " " + std::to_string(w) + "x" +
+              std::to_string(h) + " view=" + view_flag_name(opt_.view) + facts);
+  return 0;
+}
+
+int InspectorApp::run() {
+  std::string error;
+  if (!open_source(error)) {
+    std::fprintf(stderr, "glass-inspect: %s\n", error.c_str());
+    return 1;
+  }
+  WindowSpec spec;
+  spec.width = opt_.width;
+  spec.height = opt_.height;
+  spec.visible = !opt_.screenshot_path && !opt_.bench_frames;
+  spec.vsync = !opt_.bench_frames;
+  spec.scale = opt_.scale.value_or(0);
+  if (!win_.open(spec, error)) {
+    std::fprintf(stderr, "glass-inspect: %s\n", error.c_str());
+    return 1;
+  }
+  ::signal(SIGINT, on_signal);
+  ::signal(SIGTERM, on_signal);
+  ui_.select_view = opt_.view;
+  if (opt_.walk_asid_given) {
+    ui_.asid = opt_.walk_asid;
+    ui_.asid_chosen = true;
+  }
+  if (opt_.walk_va) {
+    walk_.set_address(*opt_.walk_va, opt_.screenshot_path.has_value());
+  } else if (opt_.view == ViewId::kWalk && replay_) {
+    // A walk screenshot without --walk-va walks the first user mapping of the space shown.
+    const StateModel& m = model();
+    choose_asid(m);
+    const auto leaves = m.leaf_mappings(ui_.asid, true);
+    if (!leaves.empty())
+      walk_.set_address(leaves.front().va | 0x123, opt_.screenshot_path.has_value());
+  }
+  if (opt_.bench_frames) return bench();
+
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  int frame = 0;
+  while (!g_stop) {
+    poll_source();
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    if (replay_ && replay_->tick(dt)) ++ui_.model_gen;
+    const bool leaving = win_.should_close() ||
+                         (opt_.exit_after_s && std::chrono::duration<double>(now - start).count() >=
+                                                   *opt_.exit_after_s) ||
+                         (opt_.screenshot_path && !opt_.exit_after_s && frame >= 5);
+    draw_frame();
+    ++frame;
+    if (leaving) {
+      if (live_)
+        status_line("exit " + std::string(link_state_name(live_->state())) +
+                    " epochs=" + std::to_string(live_->epochs().size()));
+      return opt_.screenshot_path ? screenshot() : 0;
+    }
+    win_.swap();
+  }
+  status_line("exit on signal");
+  return 0;
+}
+
+namespace {
+
+struct FrameStats {
+  double median_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+FrameStats stats(std::vector<double> ms) {
+  FrameStats s;
+  if (ms.empty()) return s;
+  std::sort(ms.begin(), ms.end());
+  s.median_ms = ms[ms.size() / 2];
+  s.p99_ms = ms[std::min(ms.size() - 1, (ms.size() * 99) / 100)];
+  s.max_ms = ms.back();
+  return s;
+}
+
+}  // namespace
+
+int InspectorApp::bench() {
+  using Clock = std::chrono::steady_clock;
+  const uint32_t n = *opt_.bench_frames;
+  // Events applied per second: the whole trace decoded and applied to a fresh model.
+  {
+    const auto t0 = Clock::now();
+    StateModel fresh;
+    size_t events = 0;
+    view::Timeline& tl = replay_->timeline();
+    for (size_t i = 0; i < tl.event_count(); ++i) {
+      fresh.apply(tl.item(i));
+      ++events;
+    }
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("BENCH events %zu apply_s %.6f events_per_s %.0f timeline_load_s %.6f\n", events, s,
+                static_cast<double>(events) / std::max(s, 1e-9), replay_->load_seconds());
+  }
+  std::vector<double> empty_ms, real_ms;
+  for (uint32_t i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    win_.begin_frame();
+    ImGui::Begin("empty");
+    ImGui::End();
+    win_.render();
+    win_.swap();
+    win_.finish();
+    empty_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  ui_.select_view = ViewId::kFrames;
+  const size_t events = replay_->event_count();
+  for (uint32_t i = 0; i < n; ++i) {
+    // Play the trace from its start to its end over the n frames.
+    replay_->seek(events == 0 ? 0 : (events - 1) * i / (n - 1));
+    ++ui_.model_gen;
+    const auto t0 = Clock::now();
+    draw_frame();
+    win_.swap();
+    win_.finish();
+    real_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  const FrameStats e = stats(empty_ms), r = stats(real_ms);
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const StateModel& m = model();
+  std::printf("BENCH state frames %zu nodes %zu tree_rows_visible %s\n", m.frames().size(),
+              m.node_count(), "n/a");
+  std::printf("BENCH empty_frame_ms median %.3f p99 %.3f max %.3f\n", e.median_ms, e.p99_ms,
+              e.max_ms);
+  std::printf("BENCH frame_ms median %.3f p99 %.3f max %.3f\n", r.median_ms, r.p99_ms, r.max_ms);
+  std::printf("BENCH peak_rss_mb %.1f\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace glass::inspector::app

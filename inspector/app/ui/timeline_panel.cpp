@@ -1,0 +1,115 @@
+// TimelinePanel: see timeline_panel.h.
+#include "inspector/app/ui/timeline_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "inspector/app/ui/format.h"
+#include "inspector/app/ui/theme.h"
+
+namespace glass::inspector::app {
+
+namespace {
+
+struct JumpKind {
+  const char* name;
+  telemetry::MsgType type;
+};
+constexpr JumpKind kJumps[] = {
+    {"cursor begins", telemetry::MsgType::kCursorBegin},
+    {"lock acquired", telemetry::MsgType::kLockAcquired},
+    {"node created", telemetry::MsgType::kNodeCreated},
+    {"entries changed", telemetry::MsgType::kEntries},
+    {"frames changed", telemetry::MsgType::kFrameRun},
+    {"CR3 switch", telemetry::MsgType::kCr3Switch},
+    {"snapshot end", telemetry::MsgType::kSnapshotEnd},
+    {"digest", telemetry::MsgType::kDigest},
+    {"log line", telemetry::MsgType::kLog},
+    {"panic", telemetry::MsgType::kPanic},
+};
+
+}  // namespace
+
+void TimelinePanel::draw_strip(ReplaySource& src, UiState& ui) {
+  const size_t n = src.event_count();
+  if (n == 0) {
+    ImGui::TextDisabled("the trace holds no events");
+    return;
+  }
+  const size_t before = src.position();
+  if (ImGui::Button(src.playing() ? "Pause" : "Play")) src.play(!src.playing());
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("back", ImGuiDir_Left) && src.position() > 0) src.seek(src.position() - 1);
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) src.seek(src.position() + 1);
+  ImGui::SameLine();
+  float rate = static_cast<float>(src.rate());
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+  if (ImGui::SliderFloat("##rate", &rate, 1, 100000, "%.0f ev/s", ImGuiSliderFlags_Logarithmic))
+    src.set_rate(rate);
+  ImGui::SameLine();
+  uint64_t pos = src.position();
+  const uint64_t lo = 0, hi = n - 1;
+  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 1.0f));
+  if (ImGui::SliderScalar("##scrub", ImGuiDataType_U64, &pos, &lo, &hi, "event %llu"))
+    src.seek(static_cast<size_t>(pos));
+  if (src.position() != before) ++ui.model_gen;
+}
+
+void TimelinePanel::draw(ReplaySource& src, UiState& ui) {
+  ImGui::TextWrapped("%s", src.message().c_str());
+  const size_t n = src.event_count();
+  if (n == 0) return;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+  if (ImGui::BeginCombo("##jumpkind", kJumps[jump_kind_].name)) {
+    for (int i = 0; i < static_cast<int>(std::size(kJumps)); ++i)
+      if (ImGui::Selectable(kJumps[i].name, i == jump_kind_)) jump_kind_ = i;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Jump to next")) {
+    auto at = src.timeline().find_next(src.position() + 1, kJumps[jump_kind_].type);
+    if (at) {
+      src.seek(*at);
+      ++ui.model_gen;
+    }
+  }
+  ImGui::SameLine();
+  ImGui::Text("event %zu of %zu, t = %.6f s", src.position(), n,
+              static_cast<double>(src.timeline().event_t_ns(src.position())) / 1e9);
+  ImGui::Separator();
+  ImGui::BeginChild("events");
+  const float row_h = ImGui::GetTextLineHeightWithSpacing();
+  if (listed_pos_ != src.position()) {
+    const float y = static_cast<float>(src.position()) * row_h;
+    if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + ImGui::GetWindowHeight() - row_h * 2)
+      ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 2));
+    listed_pos_ = src.position();
+  }
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(n), row_h);
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+      const size_t idx = static_cast<size_t>(i);
+      const bool gap = src.timeline().item(idx).kind == StreamItem::Kind::kGap;
+      char label[32];
+      std::snprintf(label, sizeof label, "%8zu##ev", idx);
+      ImGui::PushID(i);
+      if (ImGui::Selectable(label, idx == src.position(), ImGuiSelectableFlags_SpanAllColumns)) {
+        src.seek(idx);
+        ++ui.model_gen;
+      }
+      ImGui::PopID();
+      ImGui::SameLine();
+      const std::string text = src.timeline().event_text(idx);
+      if (gap)
+        ImGui::TextColored(ImColor(kTextWarn), "%s", text.c_str());
+      else
+        ImGui::TextUnformatted(text.c_str());
+    }
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace glass::inspector::app

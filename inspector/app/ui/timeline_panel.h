@@ -1,0 +1,29 @@
+// TimelinePanel: play, pause and scrub a recorded trace; step one event; jump to the next event
+// of a kind; the event list around the position (click to jump). Every other view shows the
+// state at the position, rebuilt by view::Timeline from its keyframes.
+//
+// Invariants: changes the position only through ReplaySource; bumps UiState::model_gen when the
+// position moves so the other views refresh. Live sessions have no timeline (it says how to get
+// one: --record, then --replay).
+#pragma once
+
+#include <stddef.h>
+
+#include "inspector/app/replay_source.h"
+#include "inspector/app/ui/ui_state.h"
+
+namespace glass::inspector::app {
+
+class TimelinePanel {
+ public:
+  // The play/scrub strip (drawn at the top of every view while replaying).
+  void draw_strip(ReplaySource& src, UiState& ui);
+  // The whole view: the strip, jumps and the event list.
+  void draw(ReplaySource& src, UiState& ui);
+
+ private:
+  int jump_kind_ = 0;
+  size_t listed_pos_ = ~size_t{0};
+};
+
+}  // namespace glass::inspector::app

@@ -1,0 +1,283 @@
+// TreePanel: see tree_panel.h.
+#include "inspector/app/ui/tree_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "inspector/app/ui/format.h"
+#include "inspector/app/ui/theme.h"
+
+namespace glass::inspector::app {
+
+namespace {
+
+uint32_t with_alpha(uint32_t rgba, uint8_t a) {
+  return (rgba & 0x00FFFFFFu) | (uint32_t{a} << 24);
+}
+
+const char* level_name(uint8_t level) {
+  switch (level) {
+    case 4:
+      return "PML4";
+    case 3:
+      return "PDPT";
+    case 2:
+      return "PD";
+    case 1:
+      return "PT";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void TreePanel::rebuild_if_needed(const StateModel& m, UiState& ui) {
+  const double now = ImGui::GetTime();
+  const bool asid_changed = ui.asid != built_asid_;
+  if (!asid_changed && ui.model_gen == built_gen_) return;
+  if (!asid_changed && now - built_at_ < kRebuildSeconds) return;
+  rows_.rebuild(m, ui.asid);
+  // A small tree opens fully; a big one shows its top levels and the way to its first page.
+  if (asid_changed) {
+    if (rows_.total_rows() <= kExpandAllRows)
+      rows_.expand_all();
+    else if (!rows_.rows().empty())
+      (void)rows_.reveal(m, ui.asid, rows_.rows().front().va_first);
+  }
+  built_gen_ = ui.model_gen;
+  built_asid_ = ui.asid;
+  built_at_ = now;
+  if (asid_changed) highlight_.reset();
+}
+
+void TreePanel::search(const StateModel& m, UiState& ui, uint64_t va) {
+  auto row = rows_.reveal(m, ui.asid, va);
+  built_gen_ = ui.model_gen;
+  built_asid_ = ui.asid;
+  built_at_ = ImGui::GetTime();
+  if (row) {
+    highlight_ = row;
+    scroll_to_ = row;
+    const auto& r = rows_.rows()[*row];
+    search_message_ = va_text(va) + ": " + (r.leaf ? "mapped by this " : "deepest entry: ") +
+                      level_name(r.level) + " entry " + std::to_string(r.index);
+  } else {
+    highlight_.reset();
+    search_message_ = va_text(va) + " is not mapped in address space " + std::to_string(ui.asid);
+  }
+}
+
+void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
+  rebuild_if_needed(m, ui);
+  if (ui.reveal_va) {
+    search(m, ui, *ui.reveal_va);
+    ui.reveal_va.reset();
+  }
+  const auto cursors = view::cursor_rows(m);
+  if (compact) {
+    ImGui::TextDisabled("address space %u: %zu entries", ui.asid, rows_.total_rows());
+    if (!search_message_.empty()) ImGui::TextWrapped("%s", search_message_.c_str());
+    draw_rows(m, ui, cursors, true);
+    return;
+  }
+  if (!ImGui::BeginTabBar("treetabs")) return;
+  if (ImGui::BeginTabItem("Entries")) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+    const bool enter =
+        ImGui::InputTextWithHint("##va", "virtual address (hex)", search_text_, sizeof search_text_,
+                                 ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if (ImGui::Button("Find") || enter) {
+      uint64_t va = 0;
+      if (parse_address(search_text_, va))
+        search(m, ui, va);
+      else
+        search_message_ = std::string("'") + search_text_ + "' is not a hex address";
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Expand all")) rows_.expand_all();
+    ImGui::SameLine();
+    if (ImGui::Button("Collapse all")) rows_.collapse_all();
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu of %zu entries shown%s", rows_.rows().size(), rows_.total_rows(),
+                        rows_.capped() ? " (capped)" : "");
+    if (!search_message_.empty()) ImGui::TextUnformatted(search_message_.c_str());
+    draw_rows(m, ui, cursors, false);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("Merged ranges")) {
+    draw_merged(m, ui);
+    ImGui::EndTabItem();
+  }
+  ImGui::EndTabBar();
+}
+
+void TreePanel::draw_rows(const StateModel& m, UiState& ui,
+                          const std::vector<view::CursorRow>& cursors, bool compact) {
+  const auto& rows = rows_.rows();
+  if (rows.empty()) {
+    ImGui::TextDisabled(m.address_spaces().count(ui.asid) != 0
+                            ? "address space %u has no present entries yet"
+                            : "no address space %u in this state",
+                        ui.asid);
+    return;
+  }
+  // No alternating row background: highlighted rows carry the meaning, and under a software
+  // renderer every full-width fill costs frame time.
+  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
+                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (!ImGui::BeginTable("rows", 6, flags,
+                         ImVec2(std::max(avail.x, 1.0f), std::max(avail.y, 1.0f))))
+    return;
+  const float fs = ImGui::GetFontSize();
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("lk", ImGuiTableColumnFlags_WidthFixed, fs * 0.9f);
+  ImGui::TableSetupColumn("entry", ImGuiTableColumnFlags_WidthFixed, fs * 9.5f);
+  // Compact (beside another view): the range's first address only, and no target column.
+  ImGui::TableSetupColumn(compact ? "virtual address" : "virtual range",
+                          ImGuiTableColumnFlags_WidthFixed, fs * (compact ? 11.0f : 22.0f));
+  ImGui::TableSetupColumn("flags", ImGuiTableColumnFlags_WidthFixed, fs * (compact ? 6.0f : 9.0f));
+  ImGui::TableSetupColumn(
+      "target",
+      ImGuiTableColumnFlags_WidthFixed | (compact ? ImGuiTableColumnFlags_DefaultHide : 0),
+      fs * 7.5f);
+  ImGui::TableSetupColumn("children / holder", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+
+  const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+  if (scroll_to_) {
+    ImGui::SetScrollY(std::max(0.0f, (static_cast<float>(*scroll_to_) - 6) * row_h));
+    scroll_to_.reset();
+  }
+  std::optional<size_t> toggle;
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(rows.size()), row_h);
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+      const view::TreeRow& r = rows[static_cast<size_t>(i)];
+      ImGui::TableNextRow(ImGuiTableRowFlags_None, row_h);
+      const uint64_t target_pfn = r.target_phys >> 12;
+      // Overlays: walk step > held node > the search hit.
+      uint32_t bg = 0;
+      std::string note;
+      if (auto w = ui.walk_rows.find({r.node_pfn, r.index}); w != ui.walk_rows.end()) {
+        bg = with_alpha(kIndexRgba[std::clamp(w->second, 0, 3)], 0x90);
+        note = "walk step " + std::to_string(w->second + 1);
+      }
+      const view::CursorRow* holder = nullptr;
+      for (const auto& c : cursors) {
+        if (!r.leaf &&
+            std::find(c.nodes_held.begin(), c.nodes_held.end(), target_pfn) != c.nodes_held.end()) {
+          holder = &c;
+          if (bg == 0) bg = with_alpha(c.rgba, 0x80);
+          note = "locked by cursor " + std::to_string(c.id);
+        }
+        // An entry inside a locked table (the root's entries when a cursor holds the PML4).
+        if (holder == nullptr &&
+            std::find(c.nodes_held.begin(), c.nodes_held.end(), r.node_pfn) != c.nodes_held.end()) {
+          if (bg == 0) bg = with_alpha(c.rgba, 0x48);
+          if (note.empty()) note = "in a table locked by cursor " + std::to_string(c.id);
+        }
+        if (!r.leaf && c.waiting_on == target_pfn)
+          note += (note.empty() ? "" : "; ") + std::string("<-- cursor ") + std::to_string(c.id) +
+                  " waits for this node";
+      }
+      if (bg == 0 && highlight_ == static_cast<size_t>(i)) bg = kHighlightRow;
+      if (bg != 0) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, bg);
+
+      // Gutter: the bracket of every cursor whose locked range crosses this row.
+      ImGui::TableSetColumnIndex(0);
+      {
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        float x = p.x;
+        for (const auto& c : cursors) {
+          if (c.asid != ui.asid || c.va_last < r.va_first || c.va_first > r.va_last) continue;
+          const float top = p.y - ImGui::GetStyle().CellPadding.y;
+          const float bot = top + row_h;
+          dl->AddRectFilled(ImVec2(x, top), ImVec2(x + 3, bot), c.rgba);
+          if (c.va_first >= r.va_first && c.va_first <= r.va_last)
+            dl->AddRectFilled(ImVec2(x, top), ImVec2(x + fs * 0.6f, top + 3), c.rgba);
+          if (c.va_last >= r.va_first && c.va_last <= r.va_last)
+            dl->AddRectFilled(ImVec2(x, bot - 3), ImVec2(x + fs * 0.6f, bot), c.rgba);
+          x += 5;
+        }
+      }
+      ImGui::TableSetColumnIndex(1);
+      ImGui::PushID(i);
+      ImGui::Indent(static_cast<float>(r.depth) * fs * 0.8f);
+      char label[48];
+      std::snprintf(label, sizeof label, "%s %s[%u]", r.leaf ? " " : (r.expanded ? "-" : "+"),
+                    level_name(r.level), r.index);
+      if (ImGui::Selectable(label, false, ImGuiSelectableFlags_SpanAllColumns) && !r.leaf)
+        toggle = static_cast<size_t>(i);
+      ImGui::Unindent(static_cast<float>(r.depth) * fs * 0.8f);
+      ImGui::PopID();
+      ImGui::TableSetColumnIndex(2);
+      if (compact)
+        ImGui::TextUnformatted(va_text(r.va_first).c_str());
+      else
+        ImGui::Text("%s-%s", va_text(r.va_first).c_str(), va_text(r.va_last).c_str());
+      ImGui::TableSetColumnIndex(3);
+      ImGui::TextUnformatted(view::flags_text(r.entry, r.level).c_str());
+      ImGui::TableSetColumnIndex(4);
+      ImGui::TextUnformatted(hex(r.target_phys).c_str());
+      ImGui::TableSetColumnIndex(5);
+      if (!note.empty())
+        ImGui::TextUnformatted(note.c_str());
+      else if (r.leaf)
+        ImGui::TextDisabled("%s page", r.level == 1 ? "4 KiB" : r.level == 2 ? "2 MiB" : "1 GiB");
+      else
+        ImGui::Text("%u present", r.children);
+    }
+  }
+  ImGui::EndTable();
+  if (toggle) {
+    rows_.toggle(*toggle);
+    highlight_.reset();
+  }
+}
+
+void TreePanel::draw_merged(const StateModel& m, UiState& ui) {
+  if (merged_gen_ != ui.model_gen || merged_asid_ != ui.asid) {
+    merged_ = view::merged_ranges(m, ui.asid);
+    merged_gen_ = ui.model_gen;
+    merged_asid_ = ui.asid;
+  }
+  ImGui::TextDisabled(
+      "%zu ranges in address space %u (contiguous, same rights: like QEMU's info mem)",
+      merged_.size(), ui.asid);
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (!ImGui::BeginTable(
+          "merged", 4,
+          ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
+          ImVec2(std::max(avail.x, 1.0f), std::max(avail.y, 1.0f))))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("first");
+  ImGui::TableSetupColumn("last");
+  ImGui::TableSetupColumn("4 KiB pages");
+  ImGui::TableSetupColumn("rights (urwx)");
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(merged_.size()));
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+      const auto& r = merged_[static_cast<size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(va_text(r.va_first).c_str());
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextUnformatted(va_text(r.va_last).c_str());
+      ImGui::TableSetColumnIndex(2);
+      ImGui::Text("%llu", static_cast<unsigned long long>(r.pages_4k));
+      ImGui::TableSetColumnIndex(3);
+      ImGui::TextUnformatted(r.flags.c_str());
+    }
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace glass::inspector::app

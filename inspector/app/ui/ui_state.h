@@ -1,0 +1,44 @@
+// UiState: what the views share for one session: the address space in focus, requests one view
+// makes of another (the frame map asks the tree to reveal an address), the walk being taught and
+// the rows it highlights.
+//
+// Invariants: owned by InspectorApp and lent to each panel for the duration of a draw call;
+// requests are consumed (reset) by the view that acts on them, in the same or the next frame.
+// model_gen changes whenever the model a view draws may have changed, so views can cache.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "inspector/app/options.h"
+
+namespace glass::inspector::app {
+
+struct UiState {
+  uint32_t asid = 0;
+  bool asid_chosen = false;  // the user (or --walk-asid) picked it; otherwise follow the model
+  uint64_t model_gen = 0;    // bumped when the model shown changes (new events, epoch, scrub)
+  bool live = false;
+
+  std::optional<ViewId> select_view;   // switch to this tab next frame
+  std::optional<uint64_t> reveal_va;   // tree: expand to and scroll to this address
+  std::optional<uint64_t> search_pfn;  // tree: the frame the user clicked in the map
+
+  // Facts about the frame just drawn, for headless runs to report (e.g. "map=x,y,w,h"): where
+  // a test should look in the screenshot. Cleared at the start of every frame.
+  std::string facts;
+
+  // The page walk on screen: highlighted tree rows (node pfn, index) -> step number 0..3.
+  std::map<std::pair<uint64_t, uint16_t>, int> walk_rows;
+};
+
+// The colours of the four 9-bit indices and the offset, shared by the walk view and the tree's
+// highlighting of the walk (IM_COL32 order).
+inline constexpr uint32_t kIndexRgba[5] = {0xFF4FA8FFu, 0xFF5ADA6Bu, 0xFFE8B04Au, 0xFFD27CE8u,
+                                           0xFFC8C8C8u};
+
+}  // namespace glass::inspector::app

@@ -1,0 +1,43 @@
+// WalkPanel: teach a page walk. The address's bits split into the four 9-bit indices and the
+// offset in distinct colours; the steps CR3 -> PML4E -> PDPTE -> PDE -> PTE revealed one at a
+// time ("Next step" or the N key), each with its entry decoded; the walked rows highlighted in
+// the tree beside it; the final frame with its owner. Live, the kernel walks (WALK over the
+// socket) and its answer is shown; on a trace, the model's own walk.
+//
+// Invariants: what is shown is always one WalkAnswer turned into a view::WalkView (never a mix of
+// two answers); UiState::walk_rows holds exactly the rows of the steps revealed so far.
+#pragma once
+
+#include <stdint.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "inspector/app/ui/tree_panel.h"
+#include "inspector/app/ui/ui_state.h"
+#include "inspector/model/state_model.h"
+
+namespace glass::inspector::app {
+
+class WalkPanel {
+ public:
+  // send_walk: live sessions pass a function that sends WALK(token, asid, va); empty on a trace.
+  using SendWalk = std::function<bool(uint64_t token, uint32_t asid, uint64_t va, std::string&)>;
+
+  void set_address(uint64_t va, bool reveal_all);
+  void draw(const StateModel& m, UiState& ui, TreePanel& tree, const SendWalk& send_walk);
+
+ private:
+  char input_[40] = {};
+  std::optional<uint64_t> va_;
+  uint32_t asid_ = 0;
+  int shown_ = 0;  // steps revealed
+  bool reveal_all_ = false;
+  bool reveal_pending_ = false;
+  uint64_t token_ = 0;
+  bool requested_ = false;  // a WALK for (asid_, va_) went to the kernel
+  std::string message_;
+};
+
+}  // namespace glass::inspector::app
