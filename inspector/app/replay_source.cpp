@@ -1,26 +1,16 @@
 // ReplaySource: see replay_source.h.
 #include "inspector/app/replay_source.h"
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "inspector/trace/trace_file.h"
 
 namespace glass::inspector::app {
 
 bool ReplaySource::open(const std::string& path, std::string& error) {
   path_ = path;
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    error = "cannot open " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) {
-    error = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  std::vector<uint8_t> bytes;
+  if (!read_file_bytes(path, bytes, error)) return false;
   const auto t0 = std::chrono::steady_clock::now();
   std::string msg;
   if (!timeline_.load(std::move(bytes), msg)) {

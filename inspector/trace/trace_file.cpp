@@ -57,17 +57,23 @@ bool parse_trace(const std::vector<uint8_t>& bytes, TraceFile& out, std::string&
   return true;
 }
 
-bool read_trace(const std::string& path, TraceFile& out, std::string& error) {
+bool read_file_bytes(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   if (f.bad()) {
-    error = "cannot read " + path;
+    error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
+  return true;
+}
+
+bool read_trace(const std::string& path, TraceFile& out, std::string& error) {
+  std::vector<uint8_t> bytes;
+  if (!read_file_bytes(path, bytes, error)) return false;
   if (!parse_trace(bytes, out, error)) {
     error = path + ": " + error;
     return false;

@@ -29,6 +29,9 @@ struct TraceFile {
 // Parse an in-memory file; on failure returns false and sets `error`.
 [[nodiscard]] bool parse_trace(const std::vector<uint8_t>& bytes, TraceFile& out,
                                std::string& error);
+// The whole file, unparsed (a damaged trace is still worth its good frames to a replay).
+[[nodiscard]] bool read_file_bytes(const std::string& path, std::vector<uint8_t>& out,
+                                   std::string& error);
 [[nodiscard]] bool read_trace(const std::string& path, TraceFile& out, std::string& error);
 [[nodiscard]] bool write_trace(const std::string& path, const std::vector<uint8_t>& stream,
                                std::string& error);
