@@ -113,7 +113,14 @@ def cmd_run(a):
     print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)
-    os.execvp(args[0], args)
+    rc = subprocess.call(args)
+    # The kernel leaves through isa-debug-exit (QEMU exits (code << 1) | 1): say what it meant and
+    # exit 0 only for success, so `./glass run --cmdline "demo=mm exit_after_demo"` scripts well.
+    # Quitting QEMU by hand (Ctrl-A X) exits 0 as well.
+    if rc in qemu.EXIT_NAMES:
+        print(f'glass: kernel exit: {qemu.EXIT_NAMES[rc]}')
+        return 0 if qemu.EXIT_NAMES[rc] == 'success' else 1
+    return rc
 
 
 def main(argv):
