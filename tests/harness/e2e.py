@@ -41,6 +41,15 @@ def check_boot_to_ready(accel):
     return not problems, '\n'.join(problems + r.tail(15)) if problems else ''
 
 
+def check_run_exit_status(_accel):
+    # A script (or a TA's grader) runs a demo with ./glass run and trusts its exit status.
+    p = subprocess.run([GLASS, 'run', '--no-gui', '--cmdline', 'demo=list exit_after_demo'],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                       env=NESTED_ENV)
+    ok = p.returncode == 0 and 'glass: kernel exit: success' in p.stdout
+    return ok, '' if ok else f'exit {p.returncode}: {(p.stdout + p.stderr)[-600:]}'
+
+
 def check_unknown_option_warns(accel):
     r = boot_with('exit_after_ready bogus_option=1 quiet', accel)
     warned = any("unknown option 'bogus_option=1'" in ln for ln in r.lines)
@@ -197,6 +206,7 @@ def check_debug_batch(_accel):
 CHECKS = [
     ('boot prints banner, summary and ready line, exits 0', check_boot_to_ready),
     ('unknown kernel option warns and boot continues', check_unknown_option_warns),
+    ('./glass run exits 0 when the kernel exits with success', check_run_exit_status),
     ('a failing ktest fails the run and is named', check_failure_is_reported),
     ('a panic in a ktest is reported with its decode', check_panic_is_decoded),
     ('a hung ktest run times out with the last console lines', check_hang_times_out),
@@ -220,7 +230,7 @@ def run(tally, accel):
     # Build every ISO first (grub-mkrescue is not thread-safe with itself on one output dir).
     for cmdline in ('exit_after_ready', 'exit_after_ready bogus_option=1 quiet',
                     'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault',
-                    'ktest=selftest_hang',
+                    'ktest=selftest_hang', 'demo=list exit_after_demo',
                     *[c for m in EXTRA_MODULES for c in getattr(m, 'ISO_CMDLINES', ())]):
         qemu.iso_for(cmdline)
     with ThreadPoolExecutor(max_workers=2) as pool:
