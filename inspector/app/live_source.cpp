@@ -10,6 +10,13 @@ namespace glass::inspector::app {
 
 using telemetry::MsgType;
 
+namespace {
+uint64_t ms_of(LiveSource::Clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+}  // namespace
+
 const char* link_state_name(LinkState s) {
   switch (s) {
     case LinkState::kWaiting:
@@ -97,6 +104,7 @@ void LiveSource::try_connect(Clock::time_point now) {
   }
   // The HELLO asks for the snapshot the fresh connection needs: do not ask twice.
   (void)epochs_.current().model.take_snapshot_request();
+  retry_.sent(telemetry::SnapshotReason::kAttach, ms_of(now));
   state_ = LinkState::kWaiting;
   set_state(LinkState::kAttached, "attached to " + path_ + ", waiting for the snapshot");
 }
@@ -114,7 +122,26 @@ void LiveSource::lost(const std::string& why, Clock::time_point now) {
       "disconnected (" + why + "); showing the last state; waiting for the kernel at " + path_);
 }
 
-void LiveSource::apply(std::vector<StreamItem>& items) {
+void LiveSource::request_snapshot(telemetry::SnapshotReason why, Clock::time_point now) {
+  std::string error;
+  if (!send([&](telemetry::ByteWriter& w) { return telemetry::encode::request_snapshot(w, why); },
+            error)) {
+    note("request_snapshot_failed");
+    return;
+  }
+  retry_.sent(why, ms_of(now));
+}
+
+void LiveSource::retry_snapshot(Clock::time_point now) {
+  if (!sock_ || state_ != LinkState::kAttached || !decoder_) return;
+  const auto why =
+      retry_.due(epochs_.current().model, decoder_->version_error().has_value(), ms_of(now));
+  if (!why) return;
+  ++snapshot_retries_;
+  request_snapshot(*why, now);
+}
+
+void LiveSource::apply(std::vector<StreamItem>& items, Clock::time_point now) {
   for (const auto& it : items) {
     if (it.kind == StreamItem::Kind::kEvent && it.event.ev.type == MsgType::kHandshake) {
       const uint32_t before = epochs_.latest() != nullptr ? epochs_.latest()->number : 0;
@@ -136,16 +163,10 @@ void LiveSource::apply(std::vector<StreamItem>& items) {
                                                 ": " + e.model.sync_reason());
     }
   }
-  if (auto why = e.model.take_snapshot_request()) {
-    std::string error;
-    if (!send(
-            [&](telemetry::ByteWriter& w) { return telemetry::encode::request_snapshot(w, *why); },
-            error))
-      note("request_snapshot_failed");
-  }
+  if (auto why = e.model.take_snapshot_request()) request_snapshot(*why, now);
 }
 
-void LiveSource::read_available() {
+void LiveSource::read_available(Clock::time_point now) {
   buf_.resize(64 * 1024);
   auto& buf = buf_;
   std::vector<StreamItem> items;
@@ -157,8 +178,8 @@ void LiveSource::read_available() {
     if (r < 0) {
       std::vector<StreamItem> tail;
       if (decoder_) decoder_->finish(tail);
-      apply(tail);
-      lost(r == -1 ? "the kernel closed the stream" : error, Clock::now());
+      apply(tail, now);
+      lost(r == -1 ? "the kernel closed the stream" : error, now);
       return;
     }
     taken += static_cast<size_t>(r);
@@ -166,12 +187,12 @@ void LiveSource::read_available() {
     epochs_.current().bytes += static_cast<uint64_t>(r);
     items.clear();
     decoder_->feed(buf.data(), static_cast<size_t>(r), items);
-    apply(items);
+    apply(items, now);
     if (decoder_->version_error()) {
       std::string why = *decoder_->version_error();
       sock_.reset();
       decoder_.reset();
-      next_try_ = Clock::now() + std::chrono::milliseconds(kRefusedRetryMs);
+      next_try_ = now + std::chrono::milliseconds(kRefusedRetryMs);
       set_state(LinkState::kRefused, why + " (retrying in case the kernel is rebuilt)");
       return;
     }
@@ -181,7 +202,8 @@ void LiveSource::read_available() {
 
 void LiveSource::poll(Clock::time_point now) {
   if (!sock_ && now >= next_try_) try_connect(now);
-  if (sock_) read_available();
+  if (sock_) read_available(now);
+  retry_snapshot(now);
 }
 
 }  // namespace glass::inspector::app

@@ -12,6 +12,9 @@
 // Invariants:
 //  - Never blocks: connect() on a unix socket either succeeds or fails at once; reads poll with a
 //    zero timeout; at most kMaxBytesPerPoll are taken per call.
+//  - A snapshot request (the HELLO's or a later one) that the kernel never answers is sent again
+//    when SnapshotRetry (shared with glass-trace record) says it is due: a lost request must not
+//    leave the picture unsynced for good.
 //  - Every connection gets a fresh StreamDecoder and its own host seq from 0; a handshake picks
 //    the epoch (EpochList) whose model the following events update.
 //  - Every state change appends one line to transitions() (status-file lines for tests).
@@ -31,6 +34,7 @@
 #include "inspector/app/trace_recorder.h"
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/host_framer.h"
+#include "inspector/trace/snapshot_retry.h"
 #include "inspector/trace/unix_socket.h"
 
 namespace glass::inspector::app {
@@ -55,6 +59,8 @@ class LiveSource {
   [[nodiscard]] const std::string& socket_path() const { return path_; }
   [[nodiscard]] const EpochList& epochs() const { return epochs_; }
   [[nodiscard]] uint64_t connections() const { return connections_; }
+  // REQUEST_SNAPSHOT frames sent again because the kernel had not answered in time.
+  [[nodiscard]] uint64_t snapshot_retries() const { return snapshot_retries_; }
 
   // Commands to the kernel (false + error when not attached or the write failed).
   [[nodiscard]] bool send_walk(uint64_t token, uint32_t asid, uint64_t va, std::string& error);
@@ -68,8 +74,10 @@ class LiveSource {
 
  private:
   void try_connect(Clock::time_point now);
-  void read_available();
-  void apply(std::vector<StreamItem>& items);
+  void read_available(Clock::time_point now);
+  void apply(std::vector<StreamItem>& items, Clock::time_point now);
+  void request_snapshot(telemetry::SnapshotReason why, Clock::time_point now);
+  void retry_snapshot(Clock::time_point now);
   void lost(const std::string& why, Clock::time_point now);
   void set_state(LinkState s, std::string status);
   void note(const std::string& what);
@@ -85,6 +93,8 @@ class LiveSource {
   TraceRecorder recorder_;
   std::unique_ptr<HostFramer> framer_;
   uint64_t connections_ = 0;
+  uint64_t snapshot_retries_ = 0;
+  SnapshotRetry retry_;
   Clock::time_point next_try_{};
   std::optional<Sync> last_sync_;
   std::vector<std::string> transitions_;

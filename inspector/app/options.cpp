@@ -24,6 +24,9 @@ const char kUsage[] =
     "  --status-file PATH   append one line per state change (waiting, attached, synced,\n"
     "                       disconnected...) for scripts and tests\n"
     "  --exit-after SEC     leave after SEC seconds (scripts and tests)\n"
+    "  --sync-timeout SEC   with --socket --screenshot (no --exit-after): shoot as soon as the\n"
+    "                       model is synced and, for --view walk, the kernel's WALK answer is\n"
+    "                       in; give up after SEC seconds (default 60) with exit 1\n"
     "  --bench-frames N     with --replay: time N empty ImGui frames, then N frames playing\n"
     "                       the trace with the frame map and tree shown; print BENCH lines\n"
     "  --help               this text\n";
@@ -155,6 +158,14 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
       if (!parse_double(v, s) || s < 0 || s > 86400)
         return error = "--exit-after wants seconds (0 to 86400), not '" + v + "'", false;
       o.exit_after_s = s;
+    } else if (a == "--sync-timeout") {
+      double s = 0;
+      if (!value(v)) return false;
+      if (!parse_double(v, s) || s <= 0 || s > 86400)
+        return error = "--sync-timeout wants seconds (more than 0, up to 86400), not '" + v + "'",
+               false;
+      o.sync_timeout_s = s;
+      o.sync_timeout_given = true;
     } else if (a == "--bench-frames") {
       uint64_t n = 0;
       if (!value(v)) return false;
@@ -173,6 +184,10 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
     return error = "--record saves a live stream; it does not go with --replay", false;
   if (o.at_event && !o.replay_path) return error = "--at-event needs --replay", false;
   if (o.bench_frames && !o.replay_path) return error = "--bench-frames needs --replay", false;
+  if (o.sync_timeout_given && (o.replay_path || !o.screenshot_path || o.exit_after_s))
+    return error =
+               "--sync-timeout is for a live --screenshot (with --socket, without --exit-after)",
+           false;
   return true;
 }
 

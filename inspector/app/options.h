@@ -35,7 +35,11 @@ struct Options {
   bool walk_asid_given = false;
   std::optional<std::string> status_file;  // state transitions, one line each (tests, scripts)
   std::optional<double> exit_after_s;      // leave after this many seconds (tests)
-  std::optional<uint32_t> bench_frames;    // --bench-frames N: time N frames, print, exit
+  // Live screenshot without --exit-after: the longest wait for the model to sync (and, for a walk,
+  // for the kernel's WALK answer) before giving up with exit 1.
+  double sync_timeout_s = 60;
+  bool sync_timeout_given = false;
+  std::optional<uint32_t> bench_frames;  // --bench-frames N: time N frames, print, exit
 };
 
 extern const char kUsage[];

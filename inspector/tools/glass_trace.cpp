@@ -42,7 +42,8 @@ constexpr char kUsage[] =
     "  stats TRACE.glt        event counts, bytes per event, frames, gaps\n"
     "  verify TRACE.glt       replay into the model and check every digest\n"
     "  export --chrome TRACE.glt OUT.json   cursor lock holds/waits for Perfetto\n"
-    "  synth OUT.glt [--seed N] [--ops N]   write a synthetic trace (no kernel needed)\n"
+    "  synth OUT.glt [--seed N] [--ops N] [--contend]   write a synthetic trace (no kernel\n"
+    "                                       needed); --contend: two cursors, one waits\n"
     "  ping SOCKET            attach, send PING, wait for PONG\n"
     "  walk SOCKET ASID VADDR attach, ask the kernel to walk VADDR in address space ASID, print\n"
     "                         each level and compare with the model's own walk\n"
@@ -272,6 +273,7 @@ int cmd_synth(const Args& a) {
   k.map(as, 0x400000, 16, 0);
   k.snapshot();
   k.random_activity(static_cast<int>(ops));
+  if (a.opt("--contend")) k.contend(as, 0x40000000, 8);  // beyond random_activity's range
   k.send_digest();
   std::string err;
   if (!gi::write_trace(a.pos[0], k.take_bytes(), err)) {
@@ -431,7 +433,7 @@ int run_command(int argc, char** argv) {
       {"stats", {}, {}, cmd_stats},
       {"verify", {}, {}, cmd_verify},
       {"export", {}, {"--chrome"}, cmd_export},
-      {"synth", {"--seed", "--ops"}, {}, cmd_synth},
+      {"synth", {"--seed", "--ops"}, {"--contend"}, cmd_synth},
       {"ping", {"--timeout", "--save"}, {}, cmd_ping},
       {"walk", {"--timeout", "--save"}, {}, cmd_walk},
       {"memcheck", {"--timeout", "--save"}, {}, cmd_memcheck},

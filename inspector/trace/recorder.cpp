@@ -30,8 +30,7 @@ bool Recorder::start(uint64_t now_ms, std::vector<uint8_t>& to_kernel, std::stri
                      to_kernel, error))
     return false;
   (void)model_.take_snapshot_request();  // "attach": the HELLO asks for it
-  last_reason_ = SnapshotReason::kAttach;
-  last_request_ms_ = now_ms;
+  retry_.sent(SnapshotReason::kAttach, now_ms);
   return true;
 }
 
@@ -42,8 +41,7 @@ bool Recorder::request(SnapshotReason why, bool retry, uint64_t now_ms,
           to_kernel, error))
     return false;
   requests_.push_back(SentRequest{why, stream_.size(), retry, model_.sync_reason()});
-  last_reason_ = why;
-  last_request_ms_ = now_ms;
+  retry_.sent(why, now_ms);
   return true;
 }
 
@@ -68,10 +66,9 @@ bool Recorder::on_bytes(const uint8_t* p, size_t n, uint64_t now_ms,
 }
 
 bool Recorder::on_tick(uint64_t now_ms, std::vector<uint8_t>& to_kernel, std::string& error) {
-  if (model_.sync() != Sync::kNeedSnapshot || !model_.handshake() || decoder_.version_error() ||
-      now_ms - last_request_ms_ < kRetryMs)
-    return true;
-  return request(last_reason_, true, now_ms, to_kernel, error);
+  const auto why = retry_.due(model_, decoder_.version_error().has_value(), now_ms);
+  if (!why) return true;
+  return request(*why, true, now_ms, to_kernel, error);
 }
 
 bool Recorder::stop(std::vector<uint8_t>& to_kernel, std::string& error) {

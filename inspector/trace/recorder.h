@@ -7,9 +7,9 @@
 //  - stream() is exactly the bytes received, in order: the model never changes what is saved.
 //  - Sans I/O: bytes come in, command frames go out (appended to the caller's buffer), time is
 //    passed in. run_recording() is the only part that touches a socket.
-//  - One request per fall into kNeedSnapshot (the model's take_snapshot_request()), plus a retry
-//    when the model still needs a snapshot kRetryMs after the last request and the kernel's
-//    handshake has been seen (a request lost on the way must not leave a recording unsynced).
+//  - One request per fall into kNeedSnapshot (the model's take_snapshot_request()), plus the
+//    retry SnapshotRetry says is due (a request lost on the way must not leave a recording
+//    unsynced).
 //  - Every request sent is kept (reason, stream offset) for the summary.
 #pragma once
 
@@ -22,6 +22,7 @@
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/host_framer.h"
+#include "inspector/trace/snapshot_retry.h"
 #include "inspector/trace/unix_socket.h"
 
 namespace glass::inspector {
@@ -37,7 +38,7 @@ struct SentRequest {
 
 class Recorder {
  public:
-  static constexpr uint64_t kRetryMs = 5000;
+  static constexpr uint64_t kRetryMs = SnapshotRetry::kRetryMs;
 
   // The HELLO that starts a recording (it asks for the first snapshot).
   [[nodiscard]] bool start(uint64_t now_ms, std::vector<uint8_t>& to_kernel, std::string& error);
@@ -72,8 +73,7 @@ class Recorder {
   std::vector<uint8_t> stream_;
   std::vector<StreamItem> items_;
   std::vector<SentRequest> requests_;
-  telemetry::SnapshotReason last_reason_ = telemetry::SnapshotReason::kAttach;
-  uint64_t last_request_ms_ = 0;
+  SnapshotRetry retry_;
 };
 
 struct RecordLimits {

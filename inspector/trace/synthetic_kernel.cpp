@@ -227,6 +227,14 @@ void SyntheticKernel::map(uint32_t asid, uint64_t va, uint32_t npages, uint8_t c
   uint64_t t1 = now();
   emit([&](auto& w) { return te::lock_acquired(w, cursor, root, wait, t1); });
   std::vector<uint64_t> locked{root};
+  map_held(asid, va, npages, cursor, locked);
+  release_all(cursor, locked);
+  uint64_t t3 = now();
+  emit([&](auto& w) { return te::cursor_end(w, cursor, t3); });
+}
+
+void SyntheticKernel::map_held(uint32_t asid, uint64_t va, uint32_t npages, uint64_t cursor,
+                               std::vector<uint64_t>& locked) {
   uint64_t p = va;
   while (p < va + npages * 4096ull) {
     uint64_t leaf = leaf_node(asid, p, cursor, locked);
@@ -250,11 +258,41 @@ void SyntheticKernel::map(uint32_t asid, uint64_t va, uint32_t npages, uint8_t c
     emit_entries(leaf, idx, vals.data(), n);
     p += n * 4096ull;
   }
-  uint64_t t2 = now();
+}
+
+void SyntheticKernel::release_all(uint64_t cursor, const std::vector<uint64_t>& locked) {
+  uint64_t t = now();
   for (auto it = locked.rbegin(); it != locked.rend(); ++it)
-    emit([&](auto& w) { return te::lock_released(w, cursor, *it, t2); });
-  uint64_t t3 = now();
-  emit([&](auto& w) { return te::cursor_end(w, cursor, t3); });
+    emit([&](auto& w) { return te::lock_released(w, cursor, *it, t); });
+}
+
+void SyntheticKernel::contend(uint32_t asid, uint64_t va, uint32_t npages) {
+  if (npages == 0 || npages > 256 || ((va >> 12) & 511) + 2 * npages > 512)
+    throw std::invalid_argument("contend: 1..256 pages, both halves in one page table");
+  const uint64_t root = spaces_.at(asid);
+  const uint64_t a = next_cursor_++, b = next_cursor_++;
+  const uint64_t end_a = va + npages * 4096ull, end_b = va + 2 * npages * 4096ull;
+  uint64_t t = now();
+  emit([&](auto& w) { return te::cursor_begin(w, a, 0, asid, va, end_a, root, t); });
+  t = now();
+  emit([&](auto& w) { return te::lock_acquired(w, a, root, 0, t); });
+  std::vector<uint64_t> held_a{root};
+  map_held(asid, va, npages, a, held_a);
+  // B arrives while A still holds every node down to the page table.
+  t = now();
+  emit([&](auto& w) { return te::cursor_begin(w, b, 1, asid, va, end_b, root, t); });
+  const uint64_t wait_from = now();
+  emit([&](auto& w) { return te::lock_waiting(w, b, root, wait_from); });
+  release_all(a, held_a);
+  t = now();
+  emit([&](auto& w) { return te::cursor_end(w, a, t); });
+  const uint64_t got = now();
+  emit([&](auto& w) { return te::lock_acquired(w, b, root, got - wait_from, got); });
+  std::vector<uint64_t> held_b{root};
+  map_held(asid, end_a, npages, b, held_b);
+  release_all(b, held_b);
+  t = now();
+  emit([&](auto& w) { return te::cursor_end(w, b, t); });
 }
 
 void SyntheticKernel::unmap(uint32_t asid, uint64_t va, uint32_t npages, uint8_t cpu) {

@@ -37,6 +37,11 @@ class SyntheticKernel {
   // Map npages 4 KiB pages at va to fresh frames through one cursor; unmap through another.
   void map(uint32_t asid, uint64_t va, uint32_t npages, uint8_t cpu);
   void unmap(uint32_t asid, uint64_t va, uint32_t npages, uint8_t cpu);
+  // Contention, which the single-CPU kernel never produces: cursor A (CPU 0) maps npages at va
+  // and, while it still holds its nodes, cursor B (CPU 1, range [va, va + 2 * npages pages))
+  // finds A's root locked and waits for it (lock_waiting); when A is done B acquires the root
+  // with the wait as wait_ns and maps the next npages. npages <= 256, inside one 2 MiB table.
+  void contend(uint32_t asid, uint64_t va, uint32_t npages);
   void log(const std::string& s);
   void ktap(bool ok, uint64_t n, const std::string& name);
   // Answers to host commands, as the kernel gives them (walk: over the synthetic tables).
@@ -69,6 +74,10 @@ class SyntheticKernel {
   uint64_t alloc_frame(uint8_t kind, uint32_t owner);
   uint64_t new_node(uint32_t asid, uint8_t level, uint64_t parent, uint32_t index);
   uint64_t leaf_node(uint32_t asid, uint64_t va, uint64_t cursor, std::vector<uint64_t>& locked);
+  // Map [va, va + npages pages) for a cursor that already holds the root (locked[0]).
+  void map_held(uint32_t asid, uint64_t va, uint32_t npages, uint64_t cursor,
+                std::vector<uint64_t>& locked);
+  void release_all(uint64_t cursor, const std::vector<uint64_t>& locked);
   uint64_t now() { return t_ += 1000 + rng_() % 5000; }
 
   std::vector<std::pair<uint8_t, uint32_t>> frames_;

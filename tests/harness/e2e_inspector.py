@@ -4,7 +4,8 @@ can be checked robustly (the PNG has the requested size, the frame map shows eve
 state holds in its legend colour, the walk view colours four levels, there is text), and the PNGs
 kept under <build>/artifacts/inspector/ to look at; bad input; no kernel at the socket; and a
 real QEMU boot killed and booted again under a running inspector (disconnected with the last
-state kept, then a second epoch, synced).
+state kept, then a second epoch, synced); a cursor waiting for another's node drawn (synthetic
+contention); and a live page walk of a paused demo=mm kernel, answered by the kernel itself.
 
 Each check returns (ok, detail) like those in e2e.py, which lists them all.
 """
@@ -176,8 +177,9 @@ def _first_event(trace, what, after=None):
     return None
 
 
-def make_trace(path, ops=400):
-    p = subprocess.run([_glass_trace(), 'synth', path, '--seed', '3', '--ops', str(ops)],
+def make_trace(path, ops=400, contend=False):
+    p = subprocess.run([_glass_trace(), 'synth', path, '--seed', '3', '--ops', str(ops)] +
+                       (['--contend'] if contend else []),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     if p.returncode != 0:
         raise RuntimeError(f'glass-trace synth failed: {p.stdout[-300:]}')
@@ -366,9 +368,107 @@ def check_reconnect_across_boots(accel):
     return not problems, '\n'.join(problems + ['status lines:'] + lines.splitlines()[-20:])
 
 
+def check_waiting_cursor_drawn(_accel):
+    """The locks view at the event where a second cursor starts waiting for a node the first one
+    holds (glass-trace synth --contend: the one-CPU kernel never contends): the app reports one
+    waiting cursor, and both cursors' colours are in the PNG (kept as locks-waiting.png)."""
+    problems = []
+    png = os.path.join(artifacts_dir(), 'locks-waiting.png')
+    if os.path.exists(png):
+        os.unlink(png)
+    with tempfile.TemporaryDirectory() as d, Xvfb() as x:
+        trace = os.path.join(d, 'contend.glt')
+        make_trace(trace, ops=60, contend=True)
+        at = _first_event(trace, 'lock_waiting', after='snapshot_end')
+        if at is None:
+            return False, 'glass-trace synth --contend wrote no lock_waiting event'
+        p = _run(['--replay', trace, '--at-event', str(at), '--view', 'locks', '--screenshot', png,
+                  '--size', f'{SIZE[0]}x{SIZE[1]}'], x.env())
+        shot = next((ln for ln in p.stdout.splitlines() if ' screenshot ' in ln), '')
+        locks = next((ln for ln in p.stdout.splitlines() if ' waiting cursors=' in ln), '')
+        if p.returncode != 0 or not os.path.exists(png):
+            return False, f'exit {p.returncode}, no PNG: {p.stdout[-400:]}'
+        if 'waiting cursors=1' not in locks:
+            problems.append(f'the app does not report one waiting cursor at event {at}: {locks!r}')
+        cur = re.findall(r'(\d+):([0-9a-f]{6}),', shot.split(' cursors=')[-1])
+        if len(cur) != 2:
+            problems.append(f'want two live cursors at event {at}: {shot}')
+        _, _, rows = read_png(png)
+        counts = colour_counts(rows)
+        for cid, rgb in cur:
+            if near(counts, int(rgb, 16), tol=10) < 20:
+                problems.append(f'cursor {cid} colour #{rgb} not drawn')
+    return not problems, '\n'.join(problems + [locks, f'PNG: {png}'])
+
+
+def _wait_for_path(path, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def check_live_walk_against_kernel(accel):
+    """The walk view attached to a real kernel: demo=mm paused with a user space in CR3 (glass-trace
+    step --until-user), one of its 4 KiB pages walked by glass-inspect --socket --view walk: the
+    screenshot waits for the kernel's own WALK answer, which has four levels and equals the
+    model's walk, and the PNG shows the four index colours (kept as walk-live.png)."""
+    problems, detail = [], []
+    sock = os.path.join(qemu.BUILD, 'run', 'e2e-inspect-walk.sock')
+    if os.path.exists(sock):
+        os.unlink(sock)  # a stale socket would refuse the connection
+    png = os.path.join(artifacts_dir(), 'walk-live.png')
+    if os.path.exists(png):
+        os.unlink(png)
+    vm = _boot(sock, accel)
+    try:
+        if not _wait_for_path(sock):
+            return False, 'the telemetry socket never appeared'
+        st = subprocess.run([_glass_trace(), 'step', sock, '--until-user', '--mappings',
+                             '--timeout', '60'], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors='replace', timeout=120)
+        m = re.search(r'^demo state=paused step=(\d+) cr3_asid=(\d+) ', st.stdout, re.M)
+        leaves = [int(va, 16) for va in
+                  re.findall(r'^map va=0x([0-9a-f]+) level=1 ', st.stdout, re.M)]
+        if st.returncode != 0 or not m or not leaves:
+            return False, f'step --until-user: exit {st.returncode}: {st.stdout[-600:]}'
+        asid, va = int(m.group(2)), leaves[0] + 0x123
+        detail.append(f'paused at step {m.group(1)}; walking {va:#x} in address space {asid}')
+        with tempfile.TemporaryDirectory() as d, Xvfb() as x:
+            status = os.path.join(d, 'status')
+            p = _run(['--socket', sock, '--view', 'walk', '--walk-va', hex(va), '--walk-asid',
+                      str(asid), '--screenshot', png, '--size', f'{SIZE[0]}x{SIZE[1]}',
+                      '--status-file', status, '--sync-timeout', '90'], x.env(), timeout=150)
+            walk = next((ln for ln in p.stdout.splitlines() if ' walk source=' in ln), '')
+            detail.append(walk)
+            if p.returncode != 0 or not os.path.exists(png):
+                return False, '\n'.join(detail + [f'exit {p.returncode}: {p.stdout[-800:]}'])
+            want = 'walk source=kernel status=leaf levels=4 matches_model=yes'
+            if not walk.endswith(want):
+                problems.append(f'want "{want}", got {walk!r}')
+            if want not in (open(status).read() if os.path.exists(status) else ''):
+                problems.append('the status file lacks the walk line')
+            shot = next((ln for ln in p.stdout.splitlines() if ' screenshot ' in ln), '')
+            if 'walk_levels=4' not in shot:
+                problems.append(f'the walk view did not draw four levels: {shot}')
+            _, _, rows = read_png(png)
+            counts = colour_counts(rows)
+            for i, rgb in enumerate(WALK_INDEX_RGB):
+                if near(counts, rgb, tol=10) < 20:
+                    problems.append(f'level {4 - i} colour #{rgb:06x} is missing')
+    finally:
+        _kill(vm)
+    return not problems, '\n'.join(problems + detail + [f'PNG: {png}'])
+
+
 CHECKS = [
     ('glass-inspect renders every view headless (sizes, kinds, walk levels)', check_views_render_headless),
     ('glass-inspect names bad input, opens a truncated trace, survives tiny windows', check_inspect_bad_input),
     ('glass-inspect without a kernel says it is waiting at the socket', check_no_kernel_waits),
     ('glass-inspect survives a kernel reboot: disconnected, then epoch 2', check_reconnect_across_boots),
+    ('glass-inspect draws a cursor waiting for another cursor\'s node', check_waiting_cursor_drawn),
+    ('glass-inspect walks a live kernel: its WALK answer, four levels, equal to the model',
+     check_live_walk_against_kernel),
 ]

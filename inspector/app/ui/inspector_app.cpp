@@ -12,6 +12,7 @@
 #include "inspector/app/png_writer.h"
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
+#include "inspector/model/event_text.h"
 #include "inspector/view/cursor_rows.h"
 #include "inspector/view/palette.h"
 
@@ -282,7 +283,36 @@ int InspectorApp::screenshot() {
   }
   status_line("screenshot " + *opt_.screenshot_path + " " + std::to_string(w) + "x" +
               std::to_string(h) + " view=" + view_flag_name(opt_.view) + facts);
+  if (opt_.view == ViewId::kWalk && walk_.outcome().drawn) {
+    const WalkPanel::Outcome& o = walk_.outcome();
+    status_line(std::string("walk source=") + (o.kernel ? "kernel" : "model") +
+                " status=" + walk_status_name(o.status) + " levels=" + std::to_string(o.levels) +
+                " matches_model=" + (o.matches_model ? "yes" : "no"));
+  }
+  if (opt_.view == ViewId::kLocks) {
+    // The key is "waiting cursors": the line above owns "cursors=".
+    size_t live = 0, waiting = 0;
+    for (const auto& c : view::cursor_rows(m)) {
+      ++live;
+      waiting += c.waiting_on ? 1 : 0;
+    }
+    status_line("locks live=" + std::to_string(live) +
+                " waiting cursors=" + std::to_string(waiting));
+  }
   return 0;
+}
+
+std::string InspectorApp::awaiting_live() {
+  const Epoch* e = live_->epochs().latest();
+  if (live_->state() != LinkState::kAttached || e == nullptr)
+    return std::string("the kernel (") + link_state_name(live_->state()) + ": " + live_->status() +
+           ")";
+  if (e->model.sync() != Sync::kSynced)
+    return std::string("the model to sync (") + sync_name(e->model.sync()) + ")";
+  if (opt_.view == ViewId::kWalk && opt_.walk_va && !walk_.outcome().kernel)
+    return "the kernel's answer to WALK " + hex(*opt_.walk_va) + " in address space " +
+           std::to_string(ui_.asid);
+  return "";
 }
 
 int InspectorApp::run() {
@@ -308,7 +338,9 @@ int InspectorApp::run() {
     ui_.asid = opt_.walk_asid;
     ui_.asid_chosen = true;
   }
-  if (opt_.walk_va) {
+  if (opt_.walk_va && live_) {
+    pending_walk_va_ = opt_.walk_va;
+  } else if (opt_.walk_va) {
     walk_.set_address(*opt_.walk_va, opt_.screenshot_path.has_value());
   } else if (opt_.view == ViewId::kWalk && replay_) {
     // A walk screenshot without --walk-va walks the first user mapping of the space shown.
@@ -323,22 +355,47 @@ int InspectorApp::run() {
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   int frame = 0;
+  // A live screenshot without --exit-after waits for a picture worth taking (see the header);
+  // frames drawn since it became ready let the walk reveal its steps and the layout settle.
+  const bool live_shot = live_ && opt_.screenshot_path && !opt_.exit_after_s;
+  int ready_frames = 0;
+  std::string awaiting;
   while (!g_stop) {
     poll_source();
+    if (pending_walk_va_ && live_->epochs().latest() &&
+        live_->epochs().latest()->model.sync() == Sync::kSynced) {
+      walk_.set_address(*pending_walk_va_, opt_.screenshot_path.has_value());
+      pending_walk_va_.reset();
+    }
     const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
     const double dt = std::chrono::duration<double>(now - last).count();
     last = now;
     if (replay_ && replay_->tick(dt)) ++ui_.model_gen;
+    bool timed_out = false;
+    if (live_shot) {
+      awaiting = frame > 0 ? awaiting_live() : "the first frame";
+      ready_frames = awaiting.empty() ? ready_frames + 1 : 0;
+      timed_out = !awaiting.empty() && elapsed >= opt_.sync_timeout_s;
+    }
     const bool leaving = win_.should_close() ||
-                         (opt_.exit_after_s && std::chrono::duration<double>(now - start).count() >=
-                                                   *opt_.exit_after_s) ||
-                         (opt_.screenshot_path && !opt_.exit_after_s && frame >= 5);
+                         (opt_.exit_after_s && elapsed >= *opt_.exit_after_s) ||
+                         (opt_.screenshot_path && !opt_.exit_after_s && !live_shot && frame >= 5) ||
+                         (live_shot && (ready_frames >= 4 || timed_out));
     draw_frame();
     ++frame;
     if (leaving) {
       if (live_)
         status_line("exit " + std::string(link_state_name(live_->state())) +
                     " epochs=" + std::to_string(live_->epochs().size()));
+      if (timed_out) {
+        // The PNG still helps to see why; the exit status says it is not the asked-for picture.
+        if (screenshot() != 0) return 1;
+        std::fprintf(stderr,
+                     "glass-inspect: gave up after %.1f s (--sync-timeout) waiting for %s\n",
+                     opt_.sync_timeout_s, awaiting.c_str());
+        return 1;
+      }
       return opt_.screenshot_path ? screenshot() : 0;
     }
     win_.swap();

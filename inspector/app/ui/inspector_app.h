@@ -5,8 +5,11 @@
 // Invariants:
 //  - The UI thread never blocks on the kernel: LiveSource::poll() is non-blocking and bounded.
 //  - Every state change of the source is one line on stdout and in --status-file.
-//  - Exit status: 0 done, 1 a runtime failure (no display, unreadable trace, PNG not written),
-//    2 is the caller's (bad arguments); a failure prints one sentence on stderr.
+//  - Exit status: 0 done, 1 a runtime failure (no display, unreadable trace, PNG not written, a
+//    live screenshot whose kernel did not sync or answer the WALK within --sync-timeout), 2 is
+//    the caller's (bad arguments); a failure prints one sentence on stderr.
+//  - A live screenshot without --exit-after is taken only once the shown model is synced and,
+//    on the walk view with --walk-va, the kernel's answer to this run's WALK is drawn.
 //  - The model a view draws is borrowed for one frame: the epoch shown (live) or the timeline's
 //    state at the position (replay).
 #pragma once
@@ -52,6 +55,8 @@ class InspectorApp {
   void draw_header(const StateModel& m);
   void draw_views(const StateModel& m);
   [[nodiscard]] int screenshot();
+  // Live screenshot: empty when ready to shoot, else what is still awaited (for the timeout).
+  [[nodiscard]] std::string awaiting_live();
   [[nodiscard]] int bench();
 
   Options opt_;
@@ -71,6 +76,8 @@ class InspectorApp {
   InvariantsPanel invariants_;
   FILE* status_ = nullptr;
   bool bench_layout_ = false;
+  // Live --walk-va waits for the first sync: a walk revealed in an empty tree finds nothing.
+  std::optional<uint64_t> pending_walk_va_;
 };
 
 }  // namespace glass::inspector::app

@@ -92,22 +92,29 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
     shown_ = 0;
   }
   // Live: ask the kernel once per (asid, va); show its answer when it comes, the model's meanwhile.
-  WalkAnswer answer = m.walk_address(ui.asid, *va_);
+  const WalkAnswer model_walk = m.walk_address(ui.asid, *va_);
+  WalkAnswer answer = model_walk;
   std::string source = "model";
+  outcome_ = Outcome{};
   if (send_walk) {
     if (!requested_) {
       std::string err;
       requested_ = send_walk(++token_, ui.asid, *va_, err);
-      if (!requested_) message_ = "WALK not sent: " + err;
+      message_ = requested_ ? "" : "WALK not sent: " + err;
     }
     const auto& k = m.last_walk();
-    if (k && k->asid == ui.asid && k->va == *va_) {
+    if (requested_ && k && k->token == token_ && k->asid == ui.asid && k->va == *va_) {
       answer = *k;
       source = "kernel WALK answer";
+      outcome_.kernel = true;
     } else {
       source = "model (waiting for the kernel's answer)";
     }
   }
+  outcome_.drawn = true;
+  outcome_.status = answer.status;
+  outcome_.levels = answer.levels.size();
+  outcome_.matches_model = same_walk(answer, model_walk);
   const view::WalkView w = view::walk_view(m, answer, source);
   if (reveal_all_) shown_ = static_cast<int>(w.steps.size()) + 1;
   if (next) shown_ = std::min(shown_ + 1, static_cast<int>(w.steps.size()) + 1);

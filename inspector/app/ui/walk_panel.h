@@ -5,7 +5,9 @@
 // socket) and its answer is shown; on a trace, the model's own walk.
 //
 // Invariants: what is shown is always one WalkAnswer turned into a view::WalkView (never a mix of
-// two answers); UiState::walk_rows holds exactly the rows of the steps revealed so far.
+// two answers); a kernel answer is shown only if it carries the token of this panel's latest
+// WALK for the same (asid, va); UiState::walk_rows holds exactly the rows of the steps revealed
+// so far; outcome() describes what was drawn last.
 #pragma once
 
 #include <stdint.h>
@@ -25,8 +27,18 @@ class WalkPanel {
   // send_walk: live sessions pass a function that sends WALK(token, asid, va); empty on a trace.
   using SendWalk = std::function<bool(uint64_t token, uint32_t asid, uint64_t va, std::string&)>;
 
+  // The walk drawn last, for scripts and the headless screenshot's status line.
+  struct Outcome {
+    bool drawn = false;
+    bool kernel = false;  // the kernel's answer to this panel's WALK (its token), not the model's
+    telemetry::WalkStatus status = telemetry::WalkStatus::kUnknownAsid;
+    size_t levels = 0;
+    bool matches_model = false;  // the answer equals the model's own walk (same_walk)
+  };
+
   void set_address(uint64_t va, bool reveal_all);
   void draw(const StateModel& m, UiState& ui, TreePanel& tree, const SendWalk& send_walk);
+  [[nodiscard]] const Outcome& outcome() const { return outcome_; }
 
  private:
   char input_[40] = {};
@@ -38,6 +50,7 @@ class WalkPanel {
   uint64_t token_ = 0;
   bool requested_ = false;  // a WALK for (asid_, va_) went to the kernel
   std::string message_;
+  Outcome outcome_;
 };
 
 }  // namespace glass::inspector::app

@@ -215,6 +215,74 @@ TEST(LiveSource, WalkIsSentOnlyWhileAttached) {
   EXPECT_EQ(err, "not attached to a kernel");
 }
 
+// The host's frames, decoded as the kernel would see them.
+std::vector<DecodedEvent> host_commands(const std::vector<uint8_t>& bytes) {
+  StreamDecoder d;
+  std::vector<StreamItem> items;
+  d.feed(bytes.data(), bytes.size(), items);
+  std::vector<DecodedEvent> out;
+  for (const auto& it : items)
+    if (it.kind == StreamItem::Kind::kEvent) out.push_back(it.event);
+  return out;
+}
+
+// A kernel that says its handshake but whose snapshot request got lost (the HELLO's answer never
+// comes): the source asks again once SnapshotRetry::kRetryMs have passed, not before, and not
+// again once the snapshot has synced the model.
+TEST(LiveSource, ResendsASnapshotRequestTheKernelNeverAnswered) {
+  const auto path = temp_path("retry.sock");
+  SyntheticKernel kern(4096, 5);
+  kern.handshake();
+  uint32_t as = kern.create_address_space();
+  kern.map(as, 0x400000, 8, 0);
+  const auto hello_answer = kern.take_bytes();
+  FakeKernelSocket k(path);
+  LiveSource src(path);
+  const auto t0 = Clock::now() + std::chrono::seconds(1);
+  src.poll(t0);
+  ASSERT_TRUE(k.accept_within(1000));
+  ASSERT_EQ(src.state(), LinkState::kAttached);
+  auto hello = host_commands(k.read_within(1000));
+  ASSERT_EQ(hello.size(), 1u);
+  EXPECT_EQ(hello[0].ev.type, telemetry::MsgType::kHello);
+  k.send(hello_answer);  // the handshake and live events, but no snapshot
+  for (int i = 0; i < 500 && !src.epochs().latest(); ++i) {
+    src.poll(t0);
+    ::usleep(2000);
+  }
+  ASSERT_NE(src.epochs().latest(), nullptr) << "the handshake never arrived";
+  ASSERT_EQ(src.epochs().latest()->model.sync(), Sync::kNeedSnapshot);
+  const auto retry = std::chrono::milliseconds(SnapshotRetry::kRetryMs);
+  src.poll(t0 + retry - std::chrono::milliseconds(1));
+  EXPECT_TRUE(k.read_within(50).empty()) << "too early for a retry";
+  EXPECT_EQ(src.snapshot_retries(), 0u);
+  src.poll(t0 + retry);
+  auto again = host_commands(k.read_within(1000));
+  ASSERT_EQ(again.size(), 1u) << "one REQUEST_SNAPSHOT after kRetryMs without an answer";
+  EXPECT_EQ(again[0].ev.type, telemetry::MsgType::kRequestSnapshot);
+  EXPECT_EQ(again[0].ev.request_snapshot.reason, telemetry::SnapshotReason::kAttach);
+  EXPECT_EQ(src.snapshot_retries(), 1u);
+  // Still unanswered: asked again after another kRetryMs, not on every poll in between.
+  src.poll(t0 + retry + retry / 2);
+  EXPECT_TRUE(k.read_within(50).empty());
+  src.poll(t0 + 2 * retry);
+  EXPECT_EQ(host_commands(k.read_within(1000)).size(), 1u);
+  // The kernel answers: synced, and nothing more is asked however long it stays quiet.
+  const size_t before = kern.take_bytes().size();
+  kern.snapshot();
+  auto all = kern.take_bytes();
+  k.send(std::vector<uint8_t>(all.begin() + static_cast<long>(before), all.end()));
+  auto t = t0 + 2 * retry;
+  for (int i = 0; i < 500 && src.epochs().latest()->model.sync() != Sync::kSynced; ++i) {
+    src.poll(t);
+    ::usleep(2000);
+  }
+  ASSERT_EQ(src.epochs().latest()->model.sync(), Sync::kSynced);
+  src.poll(t0 + 10 * retry);
+  EXPECT_TRUE(k.read_within(50).empty()) << "synced: nothing to ask";
+  EXPECT_EQ(src.snapshot_retries(), 2u);
+}
+
 TEST(EpochList, NumbersAreStableAndTheOldestIsDroppedFirst) {
   EpochList l;
   EXPECT_EQ(l.current().number, 1u);

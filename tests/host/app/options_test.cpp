@@ -40,6 +40,19 @@ TEST(InspectOptions, HeadlessScreenshotLine) {
   EXPECT_EQ(o.walk_asid, 2u);
 }
 
+TEST(InspectOptions, LiveScreenshotWaitsForSyncWithADeadline) {
+  Options o;
+  std::string err;
+  ASSERT_TRUE(parse({"--socket", "k.sock", "--view", "walk", "--walk-va", "0x400123",
+                     "--screenshot", "o.png", "--sync-timeout", "12.5"},
+                    o, err))
+      << err;
+  EXPECT_DOUBLE_EQ(o.sync_timeout_s, 12.5);
+  Options d;
+  ASSERT_TRUE(parse({"--socket", "k.sock", "--screenshot", "o.png"}, d, err)) << err;
+  EXPECT_DOUBLE_EQ(d.sync_timeout_s, 60.0) << "a live screenshot never waits forever";
+}
+
 TEST(InspectOptions, EveryViewNameRoundTrips) {
   for (int i = 0; i < kViewCount; ++i) {
     auto v = static_cast<ViewId>(i);
@@ -70,6 +83,12 @@ TEST(InspectOptions, MistakesAreNamed) {
       {{"--walk-va", "0xzz"}, "--walk-va wants an address"},
       {{"--walk-asid", "4294967296"}, "--walk-asid wants"},
       {{"--exit-after", "-2"}, "--exit-after wants seconds"},
+      {{"--screenshot", "o.png", "--sync-timeout", "0"}, "--sync-timeout wants seconds"},
+      {{"--sync-timeout", "5"}, "--sync-timeout is for a live --screenshot"},
+      {{"--replay", "t.glt", "--screenshot", "o.png", "--sync-timeout", "5"},
+       "--sync-timeout is for a live --screenshot"},
+      {{"--screenshot", "o.png", "--exit-after", "2", "--sync-timeout", "5"},
+       "--sync-timeout is for a live --screenshot"},
   };
   for (const auto& c : cases) {
     Options o;
