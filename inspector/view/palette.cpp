@@ -49,6 +49,14 @@ uint32_t cursor_rgba(uint64_t cursor_id) {
       r = v, g = p, b = q;
       break;
   }
+  // Blues and purples carry little luminance: mix them with white until the colour reads as text
+  // on the dark theme (a projector washes dark colours out first).
+  constexpr double kMinLuma = 0.5;
+  const double luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  if (luma < kMinLuma) {
+    const double k = (kMinLuma - luma) / (1.0 - luma);
+    r += (1 - r) * k, g += (1 - g) * k, b += (1 - b) * k;
+  }
   auto byte = [](double x) { return static_cast<uint32_t>(std::lround(x * 255.0)) & 0xFF; };
   return 0xFF000000u | (byte(b) << 16) | (byte(g) << 8) | byte(r);
 }

@@ -76,8 +76,12 @@ void apply(Cmdline& c, const Token& t) {
       c.telemetry = false;
     } else if (value_is(t, "on")) {
       c.telemetry = true;
+      c.telemetry_polled = false;
+    } else if (value_is(t, "polled")) {
+      c.telemetry = true;
+      c.telemetry_polled = true;
     } else {
-      warn(c, "'%.*s%s': telemetry= takes on or off; ignored", echo_len(t), t.key,
+      warn(c, "'%.*s%s': telemetry= takes on, off or polled; ignored", echo_len(t), t.key,
            echo_ellipsis(t));
     }
   } else if (key_is(t, "panic")) {

@@ -1,6 +1,6 @@
 // The kernel command line: `ktest=all|<suite>[,<suite>...]`, `demo=<name>`, `quiet`,
-// `panic=halt|exit`, `exit_after_ready`, `exit_after_demo`, `telemetry=on|off`. Anything else
-// produces a warning and is ignored.
+// `panic=halt|exit`, `exit_after_ready`, `exit_after_demo`, `telemetry=on|off|polled`. Anything
+// else produces a warning and is ignored.
 //
 // Invariants: parsing never fails and never allocates; values are copied into fixed buffers, and
 // a value too long for its buffer is rejected with a warning (not truncated, which would silently
@@ -21,8 +21,9 @@ struct Cmdline {
   bool quiet = false;
   bool panic_exit = false;  // panic=exit
   bool exit_after_ready = false;
-  bool exit_after_demo = false;  // leave QEMU when the demo returns (scripts, e2e)
-  bool telemetry = true;         // telemetry=off: no rings, no COM2 stream, hooks stay off
+  bool exit_after_demo = false;   // leave QEMU when the demo returns (scripts, e2e)
+  bool telemetry = true;          // telemetry=off: no rings, no COM2 stream, hooks stay off
+  bool telemetry_polled = false;  // telemetry=polled: COM2 is read by polling, not its interrupt
   char warnings[kMaxWarnings][kWarningMax] = {};
   size_t warning_count = 0;
   size_t dropped_warnings = 0;

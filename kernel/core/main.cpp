@@ -172,7 +172,7 @@ void load_symbols(const mb2::BootInfo& info) {
   const uint64_t khz = drivers::tsc_calibrate(kTscWindowUs);
   const uint64_t lapic_khz = drivers::lapic_init(kTimerHz);
   cpu::sti();
-  telemetry::init(cmdline.telemetry);
+  telemetry::init(cmdline.telemetry, cmdline.telemetry_polled);
   kprintf_verbose("time: TSC %lu.%03lu MHz (PIT-calibrated), LAPIC timer %u Hz (bus %lu kHz)\n",
                   khz / 1000, khz % 1000, kTimerHz, lapic_khz);
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),

@@ -10,8 +10,8 @@
 
 namespace glass::drivers {
 namespace {
-constexpr uint32_t kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer = 0x320, kRegInitCount = 0x380,
-                   kRegCurCount = 0x390, kRegDivide = 0x3e0;
+constexpr uint32_t kRegId = 0x20, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer = 0x320,
+                   kRegInitCount = 0x380, kRegCurCount = 0x390, kRegDivide = 0x3e0;
 constexpr uint32_t kLvtMasked = 1u << 16, kLvtPeriodic = 1u << 17;
 
 volatile uint32_t* g_lapic = nullptr;
@@ -61,6 +61,10 @@ void lapic_on_timer_tick() {
 
 void lapic_eoi() {
   write_reg(kRegEoi, 0);
+}
+
+uint8_t lapic_id() {
+  return g_lapic == nullptr ? 0 : static_cast<uint8_t>(read_reg(kRegId) >> 24);
 }
 
 }  // namespace glass::drivers

@@ -15,5 +15,7 @@ uint64_t lapic_init(uint32_t hz);
 [[nodiscard]] uint32_t timer_hz();
 void lapic_on_timer_tick();
 void lapic_eoi();
+// This CPU's local APIC id (the destination an I/O APIC entry names to reach it).
+[[nodiscard]] uint8_t lapic_id();
 
 }  // namespace glass::drivers

@@ -7,8 +7,11 @@
 
 namespace glass::drivers {
 namespace {
-constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5, kScratch = 7;
-constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20, kLsrTxIdle = 0x40;
+constexpr uint16_t kData = 0, kIer = 1, kFcr = 2, kIir = 2, kLcr = 3, kMcr = 4, kLsr = 5,
+                   kScratch = 7;
+constexpr uint8_t kLsrDataReady = 0x01, kLsrErrors = 0x1e, kLsrThrEmpty = 0x20, kLsrTxIdle = 0x40;
+constexpr uint8_t kIerRxData = 0x01, kIerRxLine = 0x04;
+constexpr uint8_t kIirFifosOn = 0xc0;  // both bits: a 16550A whose FIFOs work
 
 Uart16550 g_com1(0x3f8);
 Uart16550 g_com2(0x2f8);
@@ -40,6 +43,7 @@ bool Uart16550::init() {
   // FIFOs on, transmit FIFO cleared, 14-byte threshold. The receive FIFO is kept: a host that
   // spoke before we were ready (a HELLO) must not lose its bytes.
   cpu::outb(base_ + kFcr, 0xc5);
+  fifo_ = (cpu::inb(base_ + kIir) & kIirFifosOn) == kIirFifosOn;
   cpu::outb(base_ + kMcr, 0x0b);  // DTR, RTS, OUT2 (so IRQs can reach the interrupt controller)
   present_ = true;
   return true;
@@ -59,6 +63,15 @@ bool Uart16550::try_write_byte(uint8_t b) {
   return true;
 }
 
+size_t Uart16550::try_write_burst(const uint8_t* p, size_t n) {
+  if (!present_ || n == 0 || (cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) return 0;
+  const size_t room = fifo_ ? kTxFifo : 1;
+  const size_t k = n < room ? n : room;
+  for (size_t i = 0; i < k; ++i) cpu::outb(base_ + kData, p[i]);
+  written_ += k;
+  return k;
+}
+
 bool Uart16550::tx_idle() {
   return !present_ ||
          (cpu::inb(base_ + kLsr) & (kLsrThrEmpty | kLsrTxIdle)) == (kLsrThrEmpty | kLsrTxIdle);
@@ -70,6 +83,26 @@ void Uart16550::write(const char* s, size_t n) {
 
 int Uart16550::try_read() {
   if (!present_ || (cpu::inb(base_ + kLsr) & kLsrDataReady) == 0) return -1;
+  return cpu::inb(base_ + kData);
+}
+
+void Uart16550::enable_rx_interrupts() {
+  if (present_) cpu::outb(base_ + kIer, kIerRxData | kIerRxLine);
+}
+
+void Uart16550::set_loopback(bool on) {
+  if (present_) cpu::outb(base_ + kMcr, on ? 0x1b : 0x0b);  // DTR, RTS, OUT2 (+ LOOP)
+}
+
+void Uart16550::disable_rx_interrupts() {
+  if (present_) cpu::outb(base_ + kIer, 0);
+}
+
+int Uart16550::read_for_irq(uint64_t* errors) {
+  if (!present_) return -1;
+  const uint8_t lsr = cpu::inb(base_ + kLsr);
+  if ((lsr & kLsrErrors) != 0) ++*errors;
+  if ((lsr & kLsrDataReady) == 0) return -1;
   return cpu::inb(base_ + kData);
 }
 

@@ -2,13 +2,15 @@
 // (COBS, length, CRC-32C) and decode_event, the commands they carry, the answers owed, and the
 // demo controls. Invariants in telemetry.h and channel_state.h.
 //
-// Receive path: COM2's receive register is read from poll() (the idle loop wakes on every LAPIC
-// tick, demos poll between steps). Decoding and acting stay in poll(), never in an interrupt
-// handler, because a command may take a snapshot or walk the page tables, which is only sound at
-// a quiescent point.
+// Receive path: COM2's receive interrupt moves host bytes into a queue (com2_rx_kernel.cpp; or,
+// polled, poll() reads the UART itself). Decoding and acting stay in poll(), never in the
+// interrupt handler, because a command may take a snapshot or walk the page tables, which is only
+// sound at a quiescent point. The interrupt's other gain: it wakes the idle loop's hlt at once.
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/drivers/uart16550.h"
+#include "kernel/lib/format.h"
 #include "kernel/telemetry/channel_state.h"
+#include "kernel/telemetry/com2_rx.h"
 #include "kernel/telemetry/event.h"
 
 namespace glass::telemetry {
@@ -75,7 +77,24 @@ void demo_command(MsgType t) {
   }
 }
 
-// Answers after the snapshot and the drain: false while the transmit buffer is full.
+// On PING: how the host's bytes arrived, as a debug `log` event before the PONG (so a host can
+// see the receive interrupt at work without another message type).
+void rx_report() {
+  const RxInfo i = com2_rx_info();
+  char msg[200];
+  const size_t n =
+      i.irq_mode ? format_to(msg, sizeof msg,
+                             "telemetry: com2 rx irq=%u vector=%u interrupts=%lu irq_bytes=%lu "
+                             "catch_up_bytes=%lu overflows=%lu line_errors=%lu",
+                             i.isa_irq, i.vector, i.irqs, i.irq_bytes, i.catch_up_bytes,
+                             i.overflows, i.line_errors)
+                 : format_to(msg, sizeof msg, "telemetry: com2 rx polled (%s) bytes=%lu",
+                             i.polled_reason, g.st.rx_bytes);
+  (void)g.framer.emit([&](ByteWriter& w) {
+    return encode::log(w, LogLevel::kDebug, internal::now_ns(), msg,
+                       n < sizeof msg ? n : sizeof msg - 1);
+  });
+}
 
 void handle_frame() {
   ByteReader r(g.rx.payload(), g.rx.payload_size());
@@ -112,6 +131,7 @@ void handle_frame() {
         const Event& e = ev.value();
         Reply& q = g.replies[g.reply_count++];
         q.type = e.type == MsgType::kPing ? MsgType::kPong : MsgType::kWalkResult;
+        if (e.type == MsgType::kPing) rx_report();
         q.token = e.type == MsgType::kPing ? e.ping.token : e.walk.token;
         q.asid = e.type == MsgType::kPing ? 0 : e.walk.asid;
         q.va = e.type == MsgType::kPing ? 0 : e.walk.va;
@@ -171,9 +191,11 @@ bool send_replies() {
 }
 
 void receive() {
+  com2_rx_collect();
   for (size_t i = 0; i < kRxBudget; ++i) {
-    const int b = drivers::com2().try_read();
+    const int b = com2_rx_byte();
     if (b < 0) return;
+    ++g.st.rx_bytes;
     switch (g.rx.push(static_cast<uint8_t>(b))) {
       case FrameStatus::kNone:
       case FrameStatus::kEmpty:

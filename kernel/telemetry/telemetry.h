@@ -12,6 +12,8 @@
 //    it. The idle loop and demos call it; interrupt handlers never do.
 //  - Nothing is streamed until a host sends HELLO (the mm hooks stay a single untaken branch);
 //    HELLO and REQUEST_SNAPSHOT start a fresh snapshot, DETACH stops streaming.
+//  - Host bytes arrive by COM2's receive interrupt (queued, com2_rx_kernel.cpp) or by polling;
+//    either way they are decoded and acted on only in poll().
 //  - Every byte from the host is validated (frame checksum, event decoder, known commands only);
 //    anything else is counted and answered with an error `log` event, never acted on. A HELLO
 //    of another protocol version is refused the same way ("kernel speaks v3, inspector v1").
@@ -37,14 +39,21 @@ namespace glass::telemetry {
 struct ChannelStats {
   bool enabled = false;
   bool attached = false;
-  uint64_t records = 0;       // records queued in rings since boot
-  uint64_t dropped = 0;       // records lost to full rings (reported as dropped events)
-  uint64_t frames = 0;        // frames sealed
-  uint64_t bytes_queued = 0;  // wire bytes framed
-  uint64_t bytes_sent = 0;    // wire bytes handed to the UART
-  uint64_t tx_deferred = 0;   // polls that stopped because the UART or the TX buffer was full
-  uint64_t commands = 0;      // good host commands
-  uint64_t walks = 0;         // WALK commands answered (walk_errors of them refused)
+  uint64_t records = 0;        // records queued in rings since boot
+  uint64_t dropped = 0;        // records lost to full rings (reported as dropped events)
+  uint64_t frames = 0;         // frames sealed
+  uint64_t bytes_queued = 0;   // wire bytes framed
+  uint64_t bytes_sent = 0;     // wire bytes handed to the UART
+  uint64_t tx_deferred = 0;    // polls that stopped because the UART or the TX buffer was full
+  uint64_t state_changes = 0;  // frames, entries and lock operations drained (the bench's unit)
+  uint64_t record_ns = 0;      // guest time the mm hooks spent recording into the rings
+  uint64_t tx_ns = 0;          // guest time spent handing bytes to the UART (LSR checks, writes)
+  bool rx_irq = false;         // COM2 is read by its receive interrupt (else polled from poll())
+  uint64_t rx_irqs = 0;        // COM2 receive interrupts taken
+  uint64_t rx_bytes = 0;       // host bytes read from COM2
+  uint64_t rx_overflows = 0;   // host bytes lost because the receive queue was full
+  uint64_t commands = 0;       // good host commands
+  uint64_t walks = 0;          // WALK commands answered (walk_errors of them refused)
   uint64_t walk_errors = 0;
   uint64_t bad_commands = 0;  // malformed / unknown / damaged host input
   uint64_t snapshots = 0;     // snapshots sent
@@ -55,9 +64,10 @@ struct ChannelStats {
   uint64_t last_snapshot_ns = 0;  // time to scan and frame it (not to transmit it)
 };
 
-// Sets the channel up after mm and the TSC: rings and the transmit buffer are frames of kind
-// telemetry. enabled=false (telemetry=off) leaves everything off for good.
-void init(bool enabled);
+// Sets the channel up after mm, the TSC and the LAPIC: rings and the transmit buffer are frames
+// of kind telemetry; COM2's receive interrupt is routed unless rx_polled (telemetry=polled) or
+// the ACPI tables do not allow it. enabled=false (telemetry=off) leaves everything off for good.
+void init(bool enabled, bool rx_polled);
 // See the invariants: quiescent points only.
 void poll();
 // Sends what is queued, waiting at most timeout_ms for the UART (used before the kernel exits).
@@ -84,6 +94,8 @@ void demo_checkpoint(const char* label);
 class Framer;
 
 namespace internal {
+// mm_events_kernel.cpp: TSC ticks spent recording into the rings since boot.
+[[nodiscard]] uint64_t record_tsc();
 // log_kernel.cpp: queued lines -> log/ktap events (false: the transmit buffer is full);
 // logs_off() drops them for good (telemetry=off).
 [[nodiscard]] bool drain_logs(Framer& f, uint64_t (*ns_of)(uint64_t));

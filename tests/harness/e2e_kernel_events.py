@@ -17,7 +17,11 @@ import qemu
 # waits (bounded) until a host has attached, so the check never races the host's HELLO.
 KTEST_FAIL = 'ktest=selftest_fail'
 KTEST_PANIC = 'ktest=selftest_panic_attached panic=exit'
-ISO_CMDLINES = (KTEST_FAIL, KTEST_PANIC)
+# demo=mm waits up to 10 s for a host, which keeps the kernel alive while the host pings; the
+# second boots COM2's receive side by polling instead of its interrupt.
+DEMO_IRQ = 'demo=mm exit_after_demo'
+DEMO_POLLED = 'demo=mm exit_after_demo telemetry=polled'
+ISO_CMDLINES = (KTEST_FAIL, KTEST_PANIC, DEMO_IRQ, DEMO_POLLED)
 
 
 def _glass_trace():
@@ -111,8 +115,118 @@ def check_panic_reaches_the_host(accel):
     return not problems, '' if not problems else _detail(problems, r, rec, dump)
 
 
+def _pings_during_boot(accel, cmdline, name, count=2):
+    """Boots `cmdline` with COM2 on a socket; a host runs `glass-trace ping --save` `count` times
+    in a row. Returns (boot result, [(ping result, dump text)], error)."""
+    import time
+    sock = os.path.join(qemu.BUILD, 'run', f'e2e-{name}.sock')
+    if os.path.exists(sock):
+        os.unlink(sock)
+    box = {'pings': []}
+    with tempfile.TemporaryDirectory() as d:
+        def host():
+            try:
+                end = time.monotonic() + 30
+                while not os.path.exists(sock) and time.monotonic() < end:
+                    time.sleep(0.005)
+                for i in range(count):
+                    out = os.path.join(d, f'{name}-{i}.glt')
+                    p = subprocess.run([_glass_trace(), 'ping', sock, '--timeout', '30', '--save',
+                                        out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, errors='replace', timeout=60)
+                    dump = ''
+                    if os.path.exists(out):
+                        dump = subprocess.run([_glass_trace(), 'dump', out],
+                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                              text=True, errors='replace', timeout=60).stdout
+                    box['pings'].append((p, dump))
+            except Exception as e:  # reported, never a hang
+                box['error'] = f'{type(e).__name__}: {e}'
+
+        t = threading.Thread(target=host)
+        t.start()
+        r = qemu.boot(qemu.iso_for(cmdline), accel=accel, timeout=90, telemetry_socket=sock)
+        t.join(timeout=150)
+        return r, box['pings'], box.get('error')
+
+
+RX_IRQ_LOG = re.compile(r'^seq=\d+ log level=0 t=\d+ text="telemetry: com2 rx irq=3 vector=(\d+) '
+                        r'interrupts=(\d+) irq_bytes=(\d+) catch_up_bytes=(\d+) overflows=(\d+)',
+                        re.M)
+RX_POLLED_LOG = re.compile(r'^seq=\d+ log level=0 t=\d+ text="telemetry: com2 rx polled '
+                           r'\(([^)]*)\) bytes=(\d+)"', re.M)
+
+
+def _ping_problems(pings, want):
+    problems = []
+    if len(pings) != want:
+        problems.append(f'{len(pings)} of {want} pings ran')
+    for i, (p, _) in enumerate(pings):
+        if p.returncode != 0 or 'pong' not in p.stdout.lower():
+            problems.append(f'ping {i}: exit {p.returncode}, no PONG: {p.stdout[-300:]}')
+    return problems
+
+
+def check_com2_receive_interrupt_answers_a_host(accel):
+    """demo=mm with a host that pings twice: the kernel says at boot that COM2 receives by IOAPIC
+    IRQ 3, answers both pings, and the interrupt count it reports with each PONG is non-zero and
+    grows with the second host's bytes (the bytes arrive by interrupt, nothing overflows)."""
+    r, pings, err = _pings_during_boot(accel, DEMO_IRQ, 'com2-irq')
+    problems = [err] if err else []
+    boot_line = next((ln for ln in r.lines if ln.startswith('telemetry: ') and 'COM2' in ln), '')
+    m = re.match(r'telemetry: COM2 receive by IOAPIC irq 3 -> vector (\d+)', boot_line)
+    if not m:
+        problems.append(f'boot does not route COM2 through the IOAPIC: {boot_line!r}')
+    problems += _ping_problems(pings, 2)
+    counts = []
+    for i, (_, dump) in enumerate(pings):
+        found = RX_IRQ_LOG.findall(dump)
+        if not found:
+            problems.append(f'ping {i}: no "com2 rx irq" log event before the PONG')
+            continue
+        vector, irqs, irq_bytes, _, overflows = (int(x) for x in found[-1])
+        if m and vector != int(m.group(1)):
+            problems.append(f'ping {i}: vector {vector}, boot said {m.group(1)}')
+        if irqs == 0 or irq_bytes == 0:
+            problems.append(f'ping {i}: interrupts={irqs} irq_bytes={irq_bytes}: bytes not '
+                            'received by interrupt')
+        if overflows != 0:
+            problems.append(f'ping {i}: {overflows} bytes overflowed the receive queue')
+        counts.append((irqs, irq_bytes))
+    if len(counts) == 2 and not (counts[1][0] > counts[0][0] and counts[1][1] > counts[0][1]):
+        problems.append(f'the second host did not raise the counts: {counts}')
+    if r.kernel_exit != 'success':
+        problems.append(f'the kernel ended with {r.kernel_exit}')
+    detail = '\n'.join(problems + [boot_line] + [d[-400:] for _, d in pings] + r.tail(8))
+    return not problems, '' if not problems else detail
+
+
+def check_com2_polled_receive_still_answers(accel):
+    """telemetry=polled: the kernel says COM2 is polled, takes no receive interrupt and still
+    answers a ping (the fallback path when the ACPI tables or the IOAPIC are unusable)."""
+    r, pings, err = _pings_during_boot(accel, DEMO_POLLED, 'com2-polled', count=1)
+    problems = [err] if err else []
+    if not any(ln == 'telemetry: COM2 receive polled (telemetry=polled)' for ln in r.lines):
+        problems.append('no "COM2 receive polled (telemetry=polled)" line at boot')
+    problems += _ping_problems(pings, 1)
+    for i, (_, dump) in enumerate(pings):
+        found = RX_POLLED_LOG.findall(dump)
+        if not found or int(found[-1][1]) == 0:
+            problems.append(f'ping {i}: no "com2 rx polled" log event counting the host bytes')
+        if RX_IRQ_LOG.search(dump):
+            problems.append(f'ping {i}: the polled kernel reports receive interrupts')
+    if r.kernel_exit != 'success':
+        problems.append(f'the kernel ended with {r.kernel_exit}')
+    detail = '\n'.join(problems + [d[-400:] for _, d in pings] + r.tail(8))
+    return not problems, '' if not problems else detail
+
+
 CHECKS = [
     ('log lines and KTAP results reach a host on COM2',
      check_log_lines_and_ktap_results_reach_the_host),
     ('a panic reaches a host on COM2 before QEMU exits', check_panic_reaches_the_host),
+    ('COM2 receive interrupt (IOAPIC IRQ 3) counts and answers a host\'s bytes',
+     check_com2_receive_interrupt_answers_a_host),
+    ('COM2 polled receive (telemetry=polled) still answers a host',
+     check_com2_polled_receive_still_answers),
 ]

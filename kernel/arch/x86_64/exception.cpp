@@ -74,6 +74,12 @@ extern "C" void interrupt_dispatch(glass::arch::InterruptFrame* frame) {
     return;
   }
   if (frame->vector == arch::kVectorSpurious) return;
+  if (frame->vector >= arch::kVectorIsaBase &&
+      frame->vector < arch::kVectorIsaBase + arch::kIsaIrqs) {
+    if (const arch::IrqHandler h = arch::irq_handler(frame->vector)) h();
+    drivers::lapic_eoi();
+    return;
+  }
   const uint64_t cr2 = frame->vector == 14 ? cpu::read_cr2() : 0;
   if (frame->vector == 14 && mm::handle_page_fault(cr2, frame->error_code)) return;  // demand zero
   if (frame->vector < 32) ktest::offer_exception(*frame, cr2);  // returns only if not claimed

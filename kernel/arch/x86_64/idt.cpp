@@ -1,6 +1,8 @@
-// IDT: all 32 exception vectors, the LAPIC timer and the spurious vector, each through a stub in
-// isr.S. Invariant: gates are interrupt gates (IF cleared on entry), so a handler never nests
-// with another on the same CPU unless it re-enables interrupts itself (none does).
+// IDT: all 32 exception vectors, the LAPIC timer, the 16 ISA IRQ vectors (I/O APIC) and the
+// spurious vector, each through a stub in isr.S. Invariants: gates are interrupt gates (IF cleared
+// on entry), so a handler never nests with another on the same CPU unless it re-enables
+// interrupts itself (none does); an ISA handler is installed before its I/O APIC entry is
+// unmasked and read by the dispatcher with interrupts off, so a plain pointer suffices.
 #include <stddef.h>
 
 #include "kernel/arch/x86_64/gdt.h"
@@ -9,6 +11,7 @@
 extern "C" const uint64_t isr_stub_table[32];
 extern "C" void isr_stub_timer();
 extern "C" void isr_stub_spurious();
+extern "C" const uint64_t isr_irq_stub_table[16];
 
 namespace glass::arch {
 namespace {
@@ -30,6 +33,7 @@ struct [[gnu::packed]] IdtPointer {
 };
 
 alignas(16) IdtGate g_idt[256];
+IrqHandler g_irq_handlers[kIsaIrqs];
 
 void set_gate(uint8_t vector, uint64_t handler, uint8_t ist) {
   g_idt[vector] = IdtGate{static_cast<uint16_t>(handler),
@@ -78,6 +82,15 @@ constexpr const char* kNames[32] = {
 
 }  // namespace
 
+void set_irq_handler(uint8_t isa_irq, IrqHandler h) {
+  if (isa_irq < kIsaIrqs) g_irq_handlers[isa_irq] = h;
+}
+
+IrqHandler irq_handler(uint64_t vector) {
+  if (vector < kVectorIsaBase || vector >= kVectorIsaBase + kIsaIrqs) return nullptr;
+  return g_irq_handlers[vector - kVectorIsaBase];
+}
+
 const char* vector_name(uint64_t vector) {
   return vector < 32 ? kNames[vector] : "interrupt";
 }
@@ -91,6 +104,9 @@ void idt_init() {
     set_gate(v, isr_stub_table[v], ist);
   }
   set_gate(kVectorTimer, reinterpret_cast<uint64_t>(&isr_stub_timer), 0);
+  for (uint8_t i = 0; i < kIsaIrqs; ++i) {
+    set_gate(static_cast<uint8_t>(kVectorIsaBase + i), isr_irq_stub_table[i], 0);
+  }
   set_gate(kVectorSpurious, reinterpret_cast<uint64_t>(&isr_stub_spurious), 0);
   IdtPointer ptr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
   asm volatile("lidt %0" ::"m"(ptr));

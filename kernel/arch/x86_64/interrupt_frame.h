@@ -21,6 +21,17 @@ static_assert(offsetof(InterruptFrame, rip) == 17 * 8, "the CPU frame follows th
 
 inline constexpr uint8_t kVectorTimer = 32;
 inline constexpr uint8_t kVectorSpurious = 0xff;
+// ISA IRQ n, when routed through the I/O APIC, arrives at kVectorIsaBase + n (clear of the
+// exceptions, the LAPIC timer and the 8259s' remapped 0x20..0x2f, which stay masked).
+inline constexpr uint8_t kVectorIsaBase = 48;
+inline constexpr unsigned kIsaIrqs = 16;
+
+// Interrupt handlers for the ISA vectors: run with interrupts off; the dispatcher sends the
+// LAPIC its EOI after the handler returns. A vector without a handler is acknowledged and
+// ignored (counted nowhere: nothing routes to it).
+using IrqHandler = void (*)();
+void set_irq_handler(uint8_t isa_irq, IrqHandler h);
+[[nodiscard]] IrqHandler irq_handler(uint64_t vector);
 
 void idt_init();
 // Name of an exception vector ("#PF page fault"), or "interrupt" for >= 32.

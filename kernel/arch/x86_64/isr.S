@@ -91,6 +91,10 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 ISR_NOERR 32
+/* ISA IRQs routed through the I/O APIC: vector kVectorIsaBase + irq (48..63). */
+.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+ISR_NOERR \v
+.endr
 ISR_NOERR 255
 
 .section .rodata
@@ -98,6 +102,11 @@ ISR_NOERR 255
 .global isr_stub_table
 isr_stub_table:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+  .quad isr_stub_\v
+.endr
+.global isr_irq_stub_table
+isr_irq_stub_table:
+.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
   .quad isr_stub_\v
 .endr
 .global isr_stub_timer

@@ -220,7 +220,12 @@ TEST(Palette, CursorColoursAreStableBrightAndDistinct) {
       EXPECT_EQ(c, cursor_rgba(ids[i]));
       EXPECT_EQ(c >> 24, 0xFFu);
       const uint32_t brightest = std::max({c & 255, (c >> 8) & 255, (c >> 16) & 255});
-      EXPECT_GE(brightest, 200u);  // readable on a dark projector background
+      EXPECT_GE(brightest, 200u);
+      // Readable as text on the dark theme at a projector: a saturated blue has a bright channel
+      // but almost no luminance (Rec. 709 weights), so luminance is what is checked.
+      const double luma =
+          0.2126 * (c & 255) + 0.7152 * ((c >> 8) & 255) + 0.0722 * ((c >> 16) & 255);
+      EXPECT_GE(luma, 120.0) << ids[i];
       for (size_t j = 0; j < i; ++j)
         EXPECT_GE(distance(c, cursor_rgba(ids[j])), 40.0) << ids[i] << " vs " << ids[j];
     }

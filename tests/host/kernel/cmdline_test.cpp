@@ -39,7 +39,7 @@ TEST(Cmdline, TelemetryOnByDefaultOffOnRequest) {
   EXPECT_TRUE(c.telemetry);
   EXPECT_TRUE(c.exit_after_demo);
   ASSERT_EQ(c.warning_count, 2u);
-  EXPECT_STREQ(c.warnings[0], "'telemetry=maybe': telemetry= takes on or off; ignored");
+  EXPECT_STREQ(c.warnings[0], "'telemetry=maybe': telemetry= takes on, off or polled; ignored");
 }
 
 TEST(Cmdline, LaterValueWins) {
