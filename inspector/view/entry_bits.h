@@ -42,6 +42,11 @@ inline constexpr uint64_t kDirectMapBase = mm::kKernelStart;
   uint64_t a = e & kPteAddr;
   return is_leaf(e, level) && level > 1 ? a & ~(span_of(level) - 1) : a;
 }
+// The table a level's entries live in, as the views label it: 4 PML4, 3 PDPT, 2 PD, 1 PT.
+[[nodiscard]] constexpr const char* table_abbrev(uint8_t level) {
+  constexpr const char* kNames[5] = {"?", "PT", "PD", "PDPT", "PML4"};
+  return level >= 1 && level <= 4 ? kNames[level] : "?";
+}
 [[nodiscard]] constexpr uint64_t canonical(uint64_t va) {
   return (va & (1ull << 47)) ? (va | 0xffff000000000000ull) : (va & 0x0000ffffffffffffull);
 }

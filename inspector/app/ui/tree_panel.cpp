@@ -7,6 +7,7 @@
 
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
+#include "inspector/view/entry_bits.h"
 
 namespace glass::inspector::app {
 
@@ -14,20 +15,6 @@ namespace {
 
 uint32_t with_alpha(uint32_t rgba, uint8_t a) {
   return (rgba & 0x00FFFFFFu) | (uint32_t{a} << 24);
-}
-
-const char* level_name(uint8_t level) {
-  switch (level) {
-    case 4:
-      return "PML4";
-    case 3:
-      return "PDPT";
-    case 2:
-      return "PD";
-    case 1:
-      return "PT";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -61,7 +48,7 @@ void TreePanel::search(const StateModel& m, UiState& ui, uint64_t va) {
     scroll_to_ = row;
     const auto& r = rows_.rows()[*row];
     search_message_ = va_text(va) + ": " + (r.leaf ? "mapped by this " : "deepest entry: ") +
-                      level_name(r.level) + " entry " + std::to_string(r.index);
+                      view::table_abbrev(r.level) + " entry " + std::to_string(r.index);
   } else {
     highlight_.reset();
     search_message_ = va_text(va) + " is not mapped in address space " + std::to_string(ui.asid);
@@ -210,7 +197,7 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
       ImGui::Indent(static_cast<float>(r.depth) * fs * 0.8f);
       char label[48];
       std::snprintf(label, sizeof label, "%s %s[%u]", r.leaf ? " " : (r.expanded ? "-" : "+"),
-                    level_name(r.level), r.index);
+                    view::table_abbrev(r.level), r.index);
       if (ImGui::Selectable(label, false, ImGuiSelectableFlags_SpanAllColumns) && !r.leaf)
         toggle = static_cast<size_t>(i);
       ImGui::Unindent(static_cast<float>(r.depth) * fs * 0.8f);

@@ -7,6 +7,7 @@
 
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
+#include "inspector/view/entry_bits.h"
 #include "inspector/view/palette.h"
 #include "inspector/view/walk_steps.h"
 
@@ -16,7 +17,6 @@ namespace {
 
 // The address as binary digit groups: sign extension, the indices used, the offset.
 void draw_bits(const view::VaSplit& s, uint64_t va) {
-  const char* names[4] = {"PML4", "PDPT", "PD", "PT"};
   ImGui::TextDisabled("bits 63..48 (sign)");
   ImGui::SameLine();
   ImGui::TextDisabled("%04llx", static_cast<unsigned long long>(va >> 48));
@@ -31,7 +31,8 @@ void draw_bits(const view::VaSplit& s, uint64_t va) {
   ImGui::TextColored(ImColor(kIndexRgba[4]), "+%u-bit offset", s.offset_bits);
   for (int i = 0; i < s.index_count; ++i) {
     if (i) ImGui::SameLine();
-    ImGui::TextColored(ImColor(kIndexRgba[i]), "%s index %u", names[i], s.index[i]);
+    ImGui::TextColored(ImColor(kIndexRgba[i]), "%s index %u",
+                       view::table_abbrev(static_cast<uint8_t>(4 - i)), s.index[i]);
   }
   ImGui::SameLine();
   ImGui::TextColored(ImColor(kIndexRgba[4]), "offset 0x%x", s.offset);
