@@ -1,4 +1,4 @@
-"""./glass bench [boot] [mm] [pt] [telemetry]: benchmarks print human tables and, last, one line per ratio:
+"""./glass bench [boot] [mm] [pt] [telemetry] [inspector]: benchmarks print human tables and, last, one line per ratio:
     RATIO <name> <value> goal <op><target>
 where value = ours / a baseline measured in the same run. Benchmarks are never tests: nothing here
 fails a build; the closing lines are read by people and by CI logs.
