@@ -54,6 +54,17 @@ uint8_t cpu_id() {
   return static_cast<uint8_t>(platform::current_cpu());
 }
 
+// The three lock messages share one layout: cursor, node, wait (acquired only), time stamp.
+void lock_event(MsgType type, uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns) {
+  const HookTimer timer;
+  Record r{type};
+  r.x[0] = cursor;
+  r.x[1] = node_pfn;
+  r.x[2] = wait_ns;
+  r.x[4] = cpu::rdtsc();
+  record(r);
+}
+
 }  // namespace
 
 namespace internal {
@@ -199,31 +210,15 @@ void folio_ref(uint64_t first, uint64_t count, uint32_t refcount) {
 }
 
 void lock_waiting(uint64_t cursor, uint64_t node_pfn) {
-  const HookTimer timer;
-  Record r{MsgType::kLockWaiting};
-  r.x[0] = cursor;
-  r.x[1] = node_pfn;
-  r.x[4] = cpu::rdtsc();
-  record(r);
+  lock_event(MsgType::kLockWaiting, cursor, node_pfn, 0);
 }
 
 void lock_acquired(uint64_t cursor, uint64_t node_pfn, uint64_t wait_ns) {
-  const HookTimer timer;
-  Record r{MsgType::kLockAcquired};
-  r.x[0] = cursor;
-  r.x[1] = node_pfn;
-  r.x[2] = wait_ns;
-  r.x[4] = cpu::rdtsc();
-  record(r);
+  lock_event(MsgType::kLockAcquired, cursor, node_pfn, wait_ns);
 }
 
 void lock_released(uint64_t cursor, uint64_t node_pfn) {
-  const HookTimer timer;
-  Record r{MsgType::kLockReleased};
-  r.x[0] = cursor;
-  r.x[1] = node_pfn;
-  r.x[4] = cpu::rdtsc();
-  record(r);
+  lock_event(MsgType::kLockReleased, cursor, node_pfn, 0);
 }
 
 void registry_add(uint32_t asid, uint64_t root_pfn, bool kernel_half) {
