@@ -4,17 +4,12 @@
 // other mm call) and afterwards only through the buddy's lock and the descriptors' atomic kinds.
 #include "mm/mm.h"
 
-#include "kernel/arch/x86_64/layout.h"
 #include "kernel/lib/panic.h"
-#include "mm/kernel_space.h"
-#include "mm/slab.h"
+#include "mm/phys/slab.h"
+#include "mm/virt/kernel_space.h"
+#include "mm/virt/layout.h"
 
 namespace glass::mm {
-namespace detail {
-constinit FrameTable g_table;
-constinit BuddyAllocator g_buddy;
-}  // namespace detail
-
 namespace {
 using detail::g_buddy;
 using detail::g_table;
@@ -168,26 +163,6 @@ Stats stats() {
   g_buddy.kind_counts(s.kind_frames);
   s.free_frames = s.kind_frames[index(FrameKind::kFree)];
   return s;
-}
-
-uint64_t free_frames() {
-  return g_buddy.free_frames();
-}
-
-Result<PhysAddr> alloc_frames(unsigned order, FrameKind kind, OwnerId owner) {
-  if (!is_runtime_kind(kind)) return Error::kInvalidArgument;
-  const Pfn pfn = TRY(g_buddy.alloc(order, kind, owner));
-  return pfn_to_phys(pfn);
-}
-
-Result<void> free_frames(PhysAddr phys, unsigned order, FrameKind kind) {
-  const Pfn pfn = TRY(g_table.pfn_of(phys));
-  if (order > kMaxOrder || (pfn & ((Pfn{1} << order) - 1)) != 0 ||
-      uint64_t{pfn} + (uint64_t{1} << order) > g_table.size()) {
-    return Error::kInvalidArgument;
-  }
-  g_buddy.free(pfn, order, kind);
-  return {};
 }
 
 AuditReport audit() {

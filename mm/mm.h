@@ -1,4 +1,5 @@
-// mm: the physical memory manager's front door. Boot calls init() once with the memory map; after
+// mm: the memory manager's top: init, stats and audit (the bottom accessors, frame_table() and
+// alloc_frames(), are in mm/phys/frames.h). Boot calls init() once with the memory map; after
 // that frames are allocated through the typed handles (unique_frame.h, folio.h, segment.h), small
 // objects through kmalloc.h / typed_cache.h, and the boot summary reads stats().
 //
@@ -11,15 +12,11 @@
 #include <stdint.h>
 
 #include "kernel/lib/result.h"
-#include "mm/audit_report.h"
-#include "mm/boot_memory.h"
-#include "mm/buddy.h"
-#include "mm/frame_table.h"
+#include "mm/phys/audit_report.h"
+#include "mm/phys/boot_memory.h"
+#include "mm/phys/frames.h"
 
 namespace glass::mm {
-
-inline constexpr unsigned kMaxOrder = BuddyAllocator::kMaxOrder;
-inline constexpr PhysAddr kLowMemoryEnd = 0x100000;  // below this nothing is handed out
 
 // Builds the frame table and the buddy allocator from the boot memory map.
 // kMalformed: a range wraps around; kOutOfMemory: no room for the frame table;
@@ -35,38 +32,9 @@ struct Stats {
   uint64_t kind_frames[kFrameKindCount];  // per-kind census of the whole table
 };
 [[nodiscard]] Stats stats();
-[[nodiscard]] uint64_t free_frames();
-
-// Raw block allocation for the handles; most code wants UniqueFrame/Segment/Folio instead.
-// `kind` must be a runtime kind (is_runtime_kind), else kInvalidArgument.
-[[nodiscard]] Result<PhysAddr> alloc_frames(unsigned order, FrameKind kind, OwnerId owner);
-// kInvalidArgument for a misaligned or out-of-range address; a kind/order mismatch or a double
-// free panics naming the frame.
-[[nodiscard]] Result<void> free_frames(PhysAddr phys, unsigned order, FrameKind kind);
 
 // Full consistency check: free lists vs descriptors, kind counters vs a census, slab caches.
 [[nodiscard]] AuditReport audit();
-
-namespace detail {
-// Defined in mm.cpp; reached through the accessors below, which inline on hot paths.
-extern FrameTable g_table;
-extern BuddyAllocator g_buddy;
-}  // namespace detail
-
-// The descriptor table, for handles and the inspector.
-[[nodiscard]] inline const FrameTable& frame_table() {
-  return detail::g_table;
-}
-[[nodiscard]] inline BuddyAllocator& buddy() {
-  return detail::g_buddy;
-}
-
-// Smallest order whose block holds `frames` frames (frames >= 1).
-[[nodiscard]] constexpr unsigned order_for_frames(uint64_t frames) {
-  unsigned order = 0;
-  while ((uint64_t{1} << order) < frames) ++order;
-  return order;
-}
 
 #if GLASS_HOST
 // Host tests only: forget all mm state (the arena is about to go away).

@@ -4,7 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector::app {
 

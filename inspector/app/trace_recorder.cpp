@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "inspector/trace/trace_file.h"
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector::app {
 

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace glass::inspector {
 

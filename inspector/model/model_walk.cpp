@@ -1,12 +1,12 @@
 // The model's own page-table walk and its list of leaf mappings: what the inspector compares with
 // the kernel's WALK answers and with an outside view of the tables (QEMU's monitor).
 //
-// Invariants: walk_address uses kernel/telemetry/walk.h, the code the kernel's WALK runs, so a
+// Invariants: walk_address uses protocol/walk.h, the code the kernel's WALK runs, so a
 // difference between the two answers is a difference in the tables, never in the walking.
 // leaf_mappings only descends into a node one level below its parent, so a corrupt stream that
 // makes a node its own child cannot loop; it never reads a node the model does not hold.
 #include "inspector/model/state_model.h"
-#include "kernel/telemetry/walk.h"
+#include "protocol/walk.h"
 
 namespace glass::inspector {
 

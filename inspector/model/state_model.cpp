@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "inspector/model/event_text.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace glass::inspector {
 

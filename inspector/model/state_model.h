@@ -40,8 +40,8 @@
 #include <vector>
 
 #include "inspector/model/stream_decoder.h"
-#include "kernel/telemetry/digest.h"
-#include "kernel/telemetry/wire.h"
+#include "protocol/digest.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector {
 
@@ -200,7 +200,7 @@ class StateModel {
   [[nodiscard]] const std::map<uint8_t, uint32_t>& cr3() const { return cr3_; }
   [[nodiscard]] std::vector<VirtualMapping> reverse_map(uint64_t pfn) const;
   // The model's own walk of va in address space asid (model_walk.cpp): the same rules as the
-  // kernel's (kernel/telemetry/walk.h), over the entries the model holds. token stays 0.
+  // kernel's (protocol/walk.h), over the entries the model holds. token stays 0.
   [[nodiscard]] WalkAnswer walk_address(uint32_t asid, uint64_t va) const;
   // Every present leaf of asid's tree (va ascending), optionally only the user half.
   [[nodiscard]] std::vector<VirtualMapping> leaf_mappings(uint32_t asid, bool user_half) const;

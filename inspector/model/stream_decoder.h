@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "kernel/telemetry/event.h"
-#include "kernel/telemetry/frame_decoder.h"
+#include "protocol/event.h"
+#include "protocol/frame_decoder.h"
 
 namespace glass::inspector {
 

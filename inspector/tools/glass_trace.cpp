@@ -24,7 +24,7 @@
 #include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/trace/unix_socket.h"
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 namespace gi = glass::inspector;
 namespace gt = glass::telemetry;

@@ -1,7 +1,7 @@
 // HostFramer: see host_framer.h.
 #include "inspector/trace/host_framer.h"
 
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kernel/lib/result.h"
-#include "kernel/telemetry/bytes.h"
+#include "protocol/bytes.h"
 
 namespace glass::inspector {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector {
 

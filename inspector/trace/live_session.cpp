@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "inspector/model/event_text.h"
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector {
 

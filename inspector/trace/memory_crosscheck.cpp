@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "inspector/model/event_text.h"
-#include "kernel/telemetry/digest.h"
+#include "protocol/digest.h"
 
 namespace glass::inspector {
 

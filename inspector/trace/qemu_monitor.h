@@ -16,7 +16,7 @@
 #include <string>
 
 #include "inspector/trace/unix_socket.h"
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector {
 

@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector {
 

@@ -16,7 +16,7 @@
 #include <optional>
 
 #include "inspector/model/state_model.h"
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector {
 

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "kernel/telemetry/walk.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
+#include "protocol/walk.h"
 
 namespace glass::inspector {
 

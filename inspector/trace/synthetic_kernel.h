@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "kernel/telemetry/digest.h"
-#include "kernel/telemetry/encoder.h"
+#include "protocol/digest.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector {
 

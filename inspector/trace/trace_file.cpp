@@ -8,7 +8,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::inspector {
 

@@ -3,16 +3,17 @@
 //
 // Invariants: pure functions of the raw entry and its level (1 = PT .. 4 = PML4); an entry is a
 // leaf exactly when the MMU stops there (level 1, or PS at levels 2 and 3), the same rule as
-// kernel/telemetry/walk.h and the model's reverse map.
+// protocol/walk.h and the model's reverse map.
 #pragma once
 
 #include <stdint.h>
 
-#include "mm/pte.h"
+#include "mm/virt/pte.h"
 
 namespace glass::inspector::view {
 
-// The bit names are mm's own (mm/pte.h): the views read entries exactly as the kernel writes them.
+// The bit names are mm's own (mm/virt/pte.h): the views read entries exactly as the kernel writes
+// them.
 inline constexpr uint64_t kPteP = mm::pte::kPresent;
 inline constexpr uint64_t kPteW = mm::pte::kWrite;
 inline constexpr uint64_t kPteU = mm::pte::kUser;

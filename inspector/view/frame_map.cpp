@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "inspector/view/palette.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace glass::inspector::view {
 

@@ -10,7 +10,7 @@
 #include "inspector/model/event_text.h"
 #include "inspector/view/entry_bits.h"
 #include "inspector/view/palette.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace glass::inspector::view {
 
@@ -91,7 +91,7 @@ class Checker {
         break;  // one report per leaf: a 1 GiB leaf over free memory is one mistake
       }
     }
-    // Each leaf entry mapping a folio holds one reference (mm/folio.h: into_phys()).
+    // Each leaf entry mapping a folio holds one reference (mm/phys/folio.h: into_phys()).
     if (auto f = m_.folio_of(first)) ++mappings_[f->first];
     for (auto it = m_.folios().upper_bound(first);
          it != m_.folios().end() && it->first < first + frames; ++it)

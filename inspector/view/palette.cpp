@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace glass::inspector::view {
 

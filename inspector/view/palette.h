@@ -1,5 +1,5 @@
-// Colours and names the inspector draws with: frame kinds (the one table in mm/frame_kind.h, in
-// ImGui's byte order), cursors, and the frame map's background.
+// Colours and names the inspector draws with: frame kinds (the one table in mm/phys/frame_kind.h,
+// in ImGui's byte order), cursors, and the frame map's background.
 //
 // Invariants: every colour is opaque and returned as IM_COL32 packs it (0xAABBGGRR), so the app
 // passes it straight to ImGui. kind_rgba() of a kind outside mm::FrameKind is kUnknownKindRgba,

@@ -1,8 +1,8 @@
 // Boot facts checked against sources the allocator did not compute: the boot loader's memory
 // map, the linker's image bounds and the module list. mm's own counters must agree with them.
+#include "kernel/base/backtrace.h"
+#include "kernel/base/boot_info.h"
 #include "kernel/boot/symbol_table.h"
-#include "kernel/core/backtrace.h"
-#include "kernel/core/boot_info.h"
 #include "kernel/ktest/ktest.h"
 #include "mm/mm.h"
 

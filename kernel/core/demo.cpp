@@ -1,7 +1,7 @@
 // Demo lookup and the demos that belong to the core kernel.
 #include "kernel/core/demo.h"
 
-#include "kernel/core/kprintf.h"
+#include "kernel/base/kprintf.h"
 
 extern "C" const glass::Demo* const __start_glass_demos[];
 extern "C" const glass::Demo* const __stop_glass_demos[];

@@ -11,15 +11,15 @@
 // raw frames through a cursor and removes them again before the address space is destroyed (whose
 // destructor only knows folio pages).
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/core/demo.h"
-#include "kernel/core/kprintf.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/telemetry/telemetry.h"
-#include "mm/address_space.h"
-#include "mm/folio.h"
-#include "mm/kmalloc.h"
 #include "mm/mm.h"
-#include "mm/pt_cursor.h"
+#include "mm/phys/folio.h"
+#include "mm/phys/kmalloc.h"
+#include "mm/virt/address_space.h"
+#include "mm/virt/pt_cursor.h"
 
 namespace glass {
 namespace {

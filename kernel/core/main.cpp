@@ -10,14 +10,13 @@
 #include "kernel/arch/x86_64/early_paging.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
-#include "kernel/arch/x86_64/layout.h"
+#include "kernel/base/backtrace.h"
+#include "kernel/base/boot_info.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/shutdown.h"
 #include "kernel/boot/cmdline.h"
 #include "kernel/boot/multiboot2.h"
-#include "kernel/core/backtrace.h"
-#include "kernel/core/boot_info.h"
 #include "kernel/core/demo.h"
-#include "kernel/core/kprintf.h"
-#include "kernel/core/shutdown.h"
 #include "kernel/core/version.h"
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
@@ -25,8 +24,9 @@
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/panic.h"
 #include "kernel/telemetry/telemetry.h"
-#include "mm/kernel_space.h"
 #include "mm/mm.h"
+#include "mm/virt/kernel_space.h"
+#include "mm/virt/layout.h"
 
 extern "C" uint64_t glass_boot_tsc;
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
@@ -118,6 +118,10 @@ void load_symbols(const mb2::BootInfo& info) {
 [[noreturn]] void kernel_start(uint32_t magic, uint64_t info_phys) {
   (void)drivers::com1().init();
   (void)drivers::com2().init();
+  // Telemetry hears the console from the first line on (it keeps lines until a host attaches)
+  // and flushes its rings before a panic leaves QEMU; the lower layers only call the hooks.
+  set_console_tap({telemetry::log_line, telemetry::panic_text});
+  set_before_panic_exit(telemetry::panic_flush);
   run_constructors();
   arch::gdt_init();
   arch::idt_init();

@@ -4,21 +4,14 @@
 #include "kernel/lib/platform.h"
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/exception.h"
-#include "kernel/core/backtrace.h"
-#include "kernel/core/kprintf.h"
-#include "kernel/core/shutdown.h"
+#include "kernel/base/backtrace.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/shutdown.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/ktest/runner.h"
 #include "kernel/telemetry/telemetry.h"
 
 namespace glass {
-
-void kernel_exit_after_panic() {
-  telemetry::panic_flush();  // bounded: a missing host never holds the panic up
-  if (exit_on_panic()) kernel_exit(ExitCode::kPanic);
-  halt_forever();
-}
 
 namespace platform {
 

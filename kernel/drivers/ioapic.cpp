@@ -1,8 +1,8 @@
 // I/O APIC registers; see ioapic.h for the invariants.
 #include "kernel/drivers/ioapic.h"
 
-#include "kernel/arch/x86_64/layout.h"
 #include "kernel/lib/platform.h"
+#include "mm/virt/layout.h"
 
 namespace glass::drivers {
 namespace {

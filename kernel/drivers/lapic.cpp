@@ -5,8 +5,8 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
-#include "kernel/arch/x86_64/layout.h"
 #include "kernel/drivers/tsc.h"
+#include "mm/virt/layout.h"
 
 namespace glass::drivers {
 namespace {

@@ -4,8 +4,8 @@
 // also a telemetry `ktap` event, and the telemetry channel is polled only between tests.
 #include "kernel/ktest/runner.h"
 
-#include "kernel/arch/x86_64/exception.h"
-#include "kernel/core/kprintf.h"
+#include "kernel/base/exception_decode.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/panic.h"

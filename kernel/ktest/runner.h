@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/interrupt_frame.h"
-#include "kernel/core/shutdown.h"
+#include "kernel/base/shutdown.h"
 
 namespace glass::ktest {
 

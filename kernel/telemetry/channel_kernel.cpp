@@ -2,14 +2,14 @@
 // takes snapshots and sends periodic digests; host commands are commands_kernel.cpp's. Invariants
 // in telemetry.h and channel_state.h.
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/core/kprintf.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/telemetry/channel_state.h"
 #include "kernel/telemetry/com2_rx.h"
 #include "kernel/telemetry/snapshot_kernel.h"
 #include "mm/mm.h"
-#include "mm/platform.h"
+#include "mm/phys/platform.h"
 
 extern "C" uint64_t glass_boot_tsc;
 

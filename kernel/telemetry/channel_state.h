@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/telemetry/frame_decoder.h"
-#include "kernel/telemetry/framer.h"
 #include "kernel/telemetry/ring.h"
 #include "kernel/telemetry/telemetry.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/framer.h"
 
 namespace glass::telemetry::internal {
 

@@ -19,16 +19,16 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
-#include "kernel/arch/x86_64/layout.h"
+#include "kernel/base/boot_info.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/boot/acpi.h"
-#include "kernel/core/boot_info.h"
-#include "kernel/core/kprintf.h"
 #include "kernel/drivers/ioapic.h"
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/lib/platform.h"
 #include "kernel/telemetry/com2_rx.h"
 #include "kernel/telemetry/rx_queue.h"
+#include "mm/virt/layout.h"
 
 namespace glass::telemetry::internal {
 namespace {

@@ -11,7 +11,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/telemetry/channel_state.h"
 #include "kernel/telemetry/com2_rx.h"
-#include "kernel/telemetry/event.h"
+#include "protocol/event.h"
 
 namespace glass::telemetry {
 namespace internal {

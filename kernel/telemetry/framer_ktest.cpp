@@ -1,8 +1,8 @@
 // Framer in the kernel: frames carry consecutive seq numbers and decode back; a full transmit
 // buffer refuses (never waits) and a rolled-back snapshot leaves no byte and no seq behind.
 #include "kernel/ktest/ktest.h"
-#include "kernel/telemetry/frame_decoder.h"
-#include "kernel/telemetry/framer.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/framer.h"
 
 namespace glass::telemetry {
 namespace {

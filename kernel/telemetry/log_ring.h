@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::telemetry {
 

@@ -9,9 +9,9 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/lib/platform.h"
 #include "kernel/lib/spinlock.h"
-#include "kernel/telemetry/mm_events.h"
 #include "kernel/telemetry/telemetry.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
+#include "mm/phys/mm_events.h"
 
 namespace glass::telemetry {
 

@@ -20,7 +20,7 @@
 
 #include <atomic>
 
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::telemetry {
 

@@ -1,4 +1,4 @@
-// Full scans of the kernel's memory state: the digest (kernel/telemetry/digest.h) and the body of
+// Full scans of the kernel's memory state: the digest (protocol/digest.h) and the body of
 // a snapshot, both from the same walk so they cannot disagree about what exists.
 //
 // Invariants:
@@ -13,11 +13,11 @@
 //    every node_created against its parent.
 #include "kernel/telemetry/snapshot_kernel.h"
 
-#include "kernel/telemetry/digest.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
-#include "mm/platform.h"
-#include "mm/pte.h"
+#include "mm/phys/platform.h"
+#include "mm/virt/pte.h"
+#include "protocol/digest.h"
 
 namespace glass::telemetry::internal {
 namespace {

@@ -2,8 +2,8 @@
 // Invariant: quiescent callers only (see telemetry.h); kernel only.
 #pragma once
 
-#include "kernel/telemetry/digest.h"
-#include "kernel/telemetry/framer.h"
+#include "protocol/digest.h"
+#include "protocol/framer.h"
 
 namespace glass::telemetry::internal {
 

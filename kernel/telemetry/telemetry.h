@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "kernel/telemetry/ring.h"
-#include "kernel/telemetry/wire.h"
+#include "protocol/wire.h"
 
 namespace glass::telemetry {
 

@@ -5,9 +5,9 @@
 // ends the walk as kBadTable instead of a wild read; the registry is read as snapshot_kernel.cpp
 // reads it (single CPU, poll context).
 #include "kernel/telemetry/telemetry.h"
-#include "kernel/telemetry/walk.h"
 #include "mm/mm.h"
-#include "mm/platform.h"
+#include "mm/phys/platform.h"
+#include "protocol/walk.h"
 
 namespace glass::telemetry::internal {
 

@@ -4,9 +4,9 @@
 // Everything the test maps and allocates it gives back (the frame leak hook checks).
 #include "kernel/ktest/ktest.h"
 #include "kernel/telemetry/telemetry.h"
-#include "mm/address_space.h"
 #include "mm/mm.h"
-#include "mm/pt_cursor.h"
+#include "mm/virt/address_space.h"
+#include "mm/virt/pt_cursor.h"
 
 namespace glass::telemetry {
 namespace {

@@ -3,9 +3,9 @@
 // damaged frame is rejected. Host tests cover the same code with the host compiler; this proves
 // the one definition really does compile and behave identically on the side that will emit it.
 #include "kernel/ktest/ktest.h"
-#include "kernel/telemetry/encoder.h"
-#include "kernel/telemetry/event.h"
-#include "kernel/telemetry/frame_decoder.h"
+#include "protocol/encoder.h"
+#include "protocol/event.h"
+#include "protocol/frame_decoder.h"
 
 namespace glass::telemetry {
 namespace {

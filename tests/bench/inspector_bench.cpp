@@ -15,7 +15,7 @@
 #include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/view/frame_map.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
 
 namespace gi = glass::inspector;
 

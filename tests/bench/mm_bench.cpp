@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "mm/host_arena.h"
-#include "mm/kmalloc.h"
 #include "mm/mm.h"
+#include "mm/phys/host_arena.h"
+#include "mm/phys/kmalloc.h"
 
 namespace {
 

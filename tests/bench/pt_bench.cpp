@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "kernel/lib/spinlock.h"
-#include "mm/host_arena.h"
 #include "mm/mm.h"
-#include "mm/pt_cursor.h"
+#include "mm/phys/host_arena.h"
+#include "mm/virt/pt_cursor.h"
 
 namespace {
 

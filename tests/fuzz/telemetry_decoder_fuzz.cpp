@@ -9,7 +9,7 @@
 
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
-#include "kernel/telemetry/encoder.h"
+#include "protocol/encoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace glass;

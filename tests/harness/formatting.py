@@ -1,20 +1,18 @@
 """./glass format and the format layer of ./glass test: .clang-format decides, for every project
-C++ file (kernel/, mm/, block/, inspector/, labs/, tests/)."""
+C++ file (every tracked or new, not ignored, C++ file in the checkout)."""
 import os
 import subprocess
 
 from qemu import ROOT, HarnessError, require_tool
 
-DIRS = ['kernel', 'mm', 'block', 'inspector', 'labs', 'tests']
 EXTS = ('.h', '.hpp', '.cpp', '.cc')
 
 
 def project_files():
-    out = []
-    for d in DIRS:
-        for dirpath, _, files in os.walk(os.path.join(ROOT, d)):
-            out += [os.path.join(dirpath, f) for f in files if f.endswith(EXTS)]
-    return sorted(out)
+    out = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard'],
+                         cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout
+    return sorted(os.path.join(ROOT, p) for p in out.splitlines()
+                  if p.endswith(EXTS) and os.path.isfile(os.path.join(ROOT, p)))
 
 
 def unformatted():

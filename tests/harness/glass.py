@@ -40,7 +40,7 @@ def parser():
 
     test = sub.add_parser('test', help='run every test layer')
     test.add_argument('--layer', action='append',
-                      choices=['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e'],
+                      choices=['format', 'lint', 'host', 'tsan', 'fuzz', 'kernel', 'e2e'],
                       help='run only this layer (repeatable); default: all')
     test.add_argument('--ktest', default='all', help='kernel suites for the kernel layer')
     test.add_argument('--mem', action='append', metavar='SIZE',
@@ -124,6 +124,8 @@ def cmd_run(a):
 
 
 def main(argv):
+    # Progress lines must reach a CI log as they happen, not when a block buffer fills.
+    sys.stdout.reconfigure(line_buffering=True)
     a = parser().parse_args(argv)
     try:
         if a.command == 'run':

@@ -1,6 +1,7 @@
 """./glass test: every layer, one tally, one closing line "N passed, M failed".
 
-Layers (in order): format (clang-format clean), host (GoogleTest under ASan+UBSan), tsan
+Layers (in order): format (clang-format clean), lint (every #include against the layer table
+of docs/architecture.md), host (GoogleTest under ASan+UBSan), tsan
 (multi-threaded stress under ThreadSanitizer), fuzz (a short libFuzzer run per parser of outside
 input), kernel (ktests booted in QEMU at each memory size),
 e2e (whole-product checks: boot to ready, bad input, the harness catching failures and panics,
@@ -32,8 +33,11 @@ class Tally:
         self.passed = 0
         self.failed = []
         self.verbose = verbose
+        self.by_layer = {}  # layer name (without @size) -> [passed, failed]
 
     def record(self, layer, name, ok, detail=''):
+        counts = self.by_layer.setdefault(layer.split('@')[0], [0, 0])
+        counts[0 if ok else 1] += 1
         if ok:
             self.passed += 1
             if self.verbose:
@@ -43,6 +47,31 @@ class Tally:
             print(f'  FAILED  {layer}: {name}')
             for line in detail.splitlines()[:60]:
                 print(f'          {line}')
+
+
+class Layer:
+    """Prints a layer's start and, at the end, its own count and time, so a log (a CI's, a
+    student's terminal) shows where the time goes whether or not stdout is a terminal."""
+
+    def __init__(self, t, name, what):
+        self.t, self.name, self.what = t, name, what
+
+    def __enter__(self):
+        self.start = time.monotonic()
+        print(f'layer {self.name}: {self.what}', flush=True)
+        return self
+
+    def __exit__(self, *exc):
+        passed, failed = self.t.by_layer.get(self.name, [0, 0])
+        print(f'layer {self.name}: {passed} passed, {failed} failed '
+              f'({time.monotonic() - self.start:.1f} s)', flush=True)
+        return False
+
+
+def layer_lint(t):
+    import lint_layers
+    ok, detail = lint_layers.check()
+    t.record('lint', 'includes follow the layer table (docs/architecture.md)', ok, detail)
 
 
 def layer_format(t):
@@ -113,9 +142,12 @@ def record_ktests(t, mem, result):
         t.record(f'kernel@{mem}', name, ok, detail)
 
 
+ALL_LAYERS = ['format', 'lint', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
+
+
 def run_all(a):
     start = time.monotonic()
-    layers = a.layer or ['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
+    layers = a.layer or ALL_LAYERS
     t = Tally(a.verbose)
     targets = []
     if 'host' in layers or 'e2e' in layers:  # e2e drives host tools (glass-trace)
@@ -128,9 +160,13 @@ def run_all(a):
         targets.append('fuzz')
     if 'kernel' in layers or 'e2e' in layers:
         targets += ['kernel', 'baseline']
-    print(f"glass test: layers {', '.join(layers)}")
+    print(f"glass test: layers {', '.join(layers)}", flush=True)
     if 'format' in layers:
-        layer_format(t)
+        with Layer(t, 'format', 'clang-format on every C++ file'):
+            layer_format(t)
+    if 'lint' in layers:
+        with Layer(t, 'lint', 'includes against the layer table'):
+            layer_lint(t)
     try:
         if targets:
             build.scons(targets)
@@ -144,23 +180,37 @@ def run_all(a):
         if 'kernel' in layers:
             iso = qemu.iso_for(f'ktest={a.ktest}')  # build the ISO once, before the threads
             del iso
-            for mem in a.mem or KERNEL_MEMORY_SIZES:
+            sizes = a.mem or KERNEL_MEMORY_SIZES
+            print(f"layer kernel: booting ktest={a.ktest} at {', '.join(sizes)} (in the "
+                  'background, while the host layers run)', flush=True)
+            kernel_start = time.monotonic()
+            for mem in sizes:
                 boots[mem] = pool.submit(ktest_boot, a.ktest, mem, accel)
         fuzz_runs = {}
         if 'fuzz' in layers:
             for name in fuzzing.targets():
                 fuzz_runs[name] = pool.submit(fuzzing.run_target, name, fuzzing.FUZZ_TEST_SECONDS)
         if 'host' in layers:
-            run_gtest(t, 'host', 'host/glass_host_tests')
+            with Layer(t, 'host', 'GoogleTest under ASan+UBSan'):
+                run_gtest(t, 'host', 'host/glass_host_tests')
         if 'tsan' in layers:
-            run_gtest(t, 'tsan', 'tsan/glass_tsan_tests')
-        for mem, fut in boots.items():
-            record_ktests(t, mem, fut.result())
-        for name, fut in fuzz_runs.items():
-            ok, detail = fut.result()
-            t.record('fuzz', name, ok, '' if ok else detail)
+            with Layer(t, 'tsan', 'threaded stress under ThreadSanitizer'):
+                run_gtest(t, 'tsan', 'tsan/glass_tsan_tests')
+        if fuzz_runs:
+            with Layer(t, 'fuzz', f'{len(fuzz_runs)} libFuzzer targets, '
+                                  f'{fuzzing.FUZZ_TEST_SECONDS} s each'):
+                for name, fut in fuzz_runs.items():
+                    ok, detail = fut.result()
+                    t.record('fuzz', name, ok, '' if ok else detail)
+        if boots:
+            for mem, fut in boots.items():
+                record_ktests(t, mem, fut.result())
+            passed, failed = t.by_layer.get('kernel', [0, 0])
+            print(f'layer kernel: {passed} passed, {failed} failed '
+                  f'({time.monotonic() - kernel_start:.1f} s)', flush=True)
     if 'e2e' in layers:
-        e2e.run(t, accel)
+        with Layer(t, 'e2e', 'the product as a user meets it (QEMU, tools, the inspector)'):
+            e2e.run(t, accel)
     return finish(t, start)
 
 

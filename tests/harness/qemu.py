@@ -28,7 +28,7 @@ BASELINE_ISO = os.path.join(BUILD, 'baseline', 'baseline.iso')
 GRUB_CFG = os.path.join(ROOT, 'kernel', 'boot', 'grub.cfg')
 READY_PREFIX = 'GLASS READY'
 
-# Kernel exit codes (kernel/core/shutdown.h) as QEMU reports them.
+# Kernel exit codes (kernel/base/shutdown.h) as QEMU reports them.
 EXIT_NAMES = {1: 'success', 3: 'tests failed', 5: 'panic'}
 
 

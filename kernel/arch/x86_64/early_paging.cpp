@@ -2,7 +2,7 @@
 #include "kernel/arch/x86_64/early_paging.h"
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/layout.h"
+#include "mm/virt/layout.h"
 
 extern "C" uint64_t boot_pml4[512];  // in .boot.bss: linked (and loaded) at its physical address
 

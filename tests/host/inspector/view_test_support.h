@@ -12,8 +12,8 @@
 
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
-#include "kernel/telemetry/encoder.h"
-#include "mm/frame_kind.h"
+#include "mm/phys/frame_kind.h"
+#include "protocol/encoder.h"
 
 namespace glass::inspector::testing {
 

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "mm/folio.h"
+#include "mm/phys/folio.h"
 #include "mm_fixture.h"
 
 namespace glass::mm::testing {

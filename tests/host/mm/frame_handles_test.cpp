@@ -5,9 +5,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/frame_ref.h"
-#include "mm/segment.h"
-#include "mm/unique_frame.h"
+#include "mm/phys/frame_ref.h"
+#include "mm/phys/segment.h"
+#include "mm/phys/unique_frame.h"
 #include "mm_fixture.h"
 
 namespace glass::mm::testing {

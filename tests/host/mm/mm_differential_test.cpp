@@ -11,8 +11,8 @@
 #include <random>
 #include <vector>
 
-#include "mm/folio.h"
-#include "mm/kmalloc.h"
+#include "mm/phys/folio.h"
+#include "mm/phys/kmalloc.h"
 #include "mm_fixture.h"
 
 namespace glass::mm::testing {

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mm/host_arena.h"
 #include "mm/mm.h"
+#include "mm/phys/host_arena.h"
 
 namespace glass::mm::testing {
 

@@ -1,7 +1,7 @@
 // mm::init from a boot memory map: what ends up free, what is kept, and where the table goes.
 #include <gtest/gtest.h>
 
-#include "mm/frame_ref.h"
+#include "mm/phys/frame_ref.h"
 #include "mm_fixture.h"
 
 namespace glass::mm::testing {

@@ -11,11 +11,11 @@
 #include <thread>
 #include <vector>
 
-#include "mm/folio.h"
-#include "mm/host_arena.h"
-#include "mm/kmalloc.h"
 #include "mm/mm.h"
-#include "mm/unique_frame.h"
+#include "mm/phys/folio.h"
+#include "mm/phys/host_arena.h"
+#include "mm/phys/kmalloc.h"
+#include "mm/phys/unique_frame.h"
 
 namespace glass::mm {
 namespace {

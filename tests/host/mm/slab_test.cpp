@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "mm/kmalloc.h"
-#include "mm/typed_cache.h"
+#include "mm/phys/kmalloc.h"
+#include "mm/phys/typed_cache.h"
 #include "mm_fixture.h"
 
 namespace glass::mm::testing {

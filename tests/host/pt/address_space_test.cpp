@@ -1,7 +1,7 @@
 // Address spaces and VMAs on the host: demand-zero faults backed by folios, unmap and protect with
 // VMA splitting, the exact error for every bad request, the kernel half refused, nothing leaked.
-#include "mm/address_space.h"
-#include "mm/kernel_space.h"
+#include "mm/virt/address_space.h"
+#include "mm/virt/kernel_space.h"
 #include "tests/host/pt/pt_fixture.h"
 
 namespace glass::mm::testing {

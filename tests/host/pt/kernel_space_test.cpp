@@ -2,8 +2,8 @@
 // map's caching, the W^X and node-kind audit, and the exact error for each bad KernelImage.
 #include <cstring>
 
-#include "mm/folio.h"
-#include "mm/kernel_space.h"
+#include "mm/phys/folio.h"
+#include "mm/virt/kernel_space.h"
 #include "tests/host/pt/pt_fixture.h"
 
 namespace glass::mm::testing {

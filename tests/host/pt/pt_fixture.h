@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mm/pt_cursor.h"
+#include "mm/virt/pt_cursor.h"
 #include "tests/host/mm/mm_fixture.h"
 
 namespace glass::mm::testing {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "kernel/telemetry/mm_events.h"
+#include "mm/phys/mm_events.h"
 #include "tests/host/pt/pt_fixture.h"
 
 namespace glass::mm::testing {

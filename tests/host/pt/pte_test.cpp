@@ -2,7 +2,7 @@
 // to exactly the bits it claims.
 #include <gtest/gtest.h>
 
-#include "mm/pte.h"
+#include "mm/virt/pte.h"
 
 namespace glass::mm {
 namespace {

@@ -7,9 +7,9 @@
 #include "inspector/model/event_text.h"
 #include "inspector/model/state_model.h"
 #include "inspector/trace/synthetic_kernel.h"
-#include "kernel/telemetry/encoder.h"
-#include "kernel/telemetry/event.h"
-#include "kernel/telemetry/walk.h"
+#include "protocol/encoder.h"
+#include "protocol/event.h"
+#include "protocol/walk.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::telemetry {

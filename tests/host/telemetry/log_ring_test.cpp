@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "kernel/telemetry/encoder.h"
-#include "kernel/telemetry/event.h"
 #include "kernel/telemetry/log_ring.h"
+#include "protocol/encoder.h"
+#include "protocol/event.h"
 
 namespace glass::telemetry {
 namespace {

@@ -5,8 +5,8 @@
 #include <random>
 
 #include "inspector/model/event_text.h"
-#include "kernel/telemetry/encoder.h"
-#include "kernel/telemetry/event.h"
+#include "protocol/encoder.h"
+#include "protocol/event.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::telemetry {

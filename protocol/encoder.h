@@ -1,0 +1,466 @@
+// The telemetry encoder: append one event to a caller-provided buffer, and seal a buffer of events
+// into a wire frame. This is what the kernel calls; the host uses it for commands and tests.
+//
+// Invariants:
+//  - Every event function appends one whole event or nothing: if it does not fit it returns
+//    kOverflow and the writer is exactly as before (the caller seals the frame and retries in a
+//    fresh one). Arguments outside the protocol's ranges are kInvalidArgument, also writing
+//    nothing, so everything this encoder emits decodes (tests/host/telemetry round-trip it).
+//  - No allocation, no locks, no global state: safe with interrupts off, on any CPU, per-CPU
+//    buffers need no coordination. Cost is a few shifts per field.
+//  - entries() is the one event that may take less than asked: it returns how many entries it
+//    encoded (>= 1), so a batch larger than a frame is split across events by the caller's loop.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/lib/result.h"
+#include "protocol/bytes.h"
+#include "protocol/cobs.h"
+#include "protocol/crc32c.h"
+#include "protocol/wire.h"
+
+namespace glass::telemetry {
+
+struct HandshakeInfo {
+  uint64_t boot_id = 0;      // random per boot: a new value means "the kernel restarted"
+  uint64_t build_id = 0;     // identifies the kernel binary (e.g. a hash of its build)
+  uint64_t ram_bytes = 0;    // usable RAM the kernel saw
+  uint64_t frame_count = 0;  // frames in the descriptor table (pfn 0 .. frame_count-1)
+  uint32_t cpu_count = 0;
+  uint32_t version = kProtocolVersion;  // tests set another value to provoke a mismatch
+};
+
+namespace encode {
+namespace detail {
+// Run f(w); undo everything it wrote if anything did not fit.
+template <typename F>
+[[nodiscard]] Result<void> atomically(ByteWriter& w, F&& f) {
+  size_t mark = w.size();
+  f(w);
+  if (w.overflowed()) {
+    w.rollback(mark);
+    return Error::kOverflow;
+  }
+  return {};
+}
+inline void type(ByteWriter& w, MsgType t) {
+  w.u8(static_cast<uint8_t>(t));
+}
+inline void text(ByteWriter& w, const char* s, size_t n) {
+  if (n > kMaxText) n = kMaxText;  // a long line is cut, never refused: the reader sees a prefix
+  w.varint(n);
+  w.bytes(s, n);
+}
+[[nodiscard]] constexpr bool pfn_ok(uint64_t p) {
+  return p <= kMaxPfn;
+}
+}  // namespace detail
+
+[[nodiscard]] inline Result<void> handshake(ByteWriter& w, const HandshakeInfo& h) {
+  if (h.frame_count > kMaxPfn + 1 || h.cpu_count > kMaxCpus) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kHandshake);
+    o.u32le(kMagic);
+    o.varint(h.version);
+    o.u64le(h.boot_id);
+    o.u64le(h.build_id);
+    o.varint(h.ram_bytes);
+    o.varint(h.frame_count);
+    o.varint(h.cpu_count);
+  });
+}
+
+[[nodiscard]] inline Result<void> snapshot_begin(ByteWriter& w, uint64_t epoch,
+                                                 uint64_t frame_count) {
+  if (frame_count > kMaxPfn + 1) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kSnapshotBegin);
+    o.varint(epoch);
+    o.varint(frame_count);
+  });
+}
+
+// kSnapshotEnd closes a snapshot; kDigest is the periodic check. Both carry the digest of the
+// state after every event before them (protocol/digest.h).
+[[nodiscard]] inline Result<void> digest(ByteWriter& w, bool snapshot_end, uint64_t epoch,
+                                         uint64_t frames, uint64_t tables) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, snapshot_end ? MsgType::kSnapshotEnd : MsgType::kDigest);
+    o.varint(epoch);
+    o.u64le(frames);
+    o.u64le(tables);
+  });
+}
+
+[[nodiscard]] inline Result<void> dropped(ByteWriter& w, uint8_t cpu, uint64_t count) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kDropped);
+    o.u8(cpu);
+    o.varint(count);
+  });
+}
+
+[[nodiscard]] inline Result<void> frame_run(ByteWriter& w, uint64_t first, uint64_t count,
+                                            uint8_t kind, uint32_t owner) {
+  if (count == 0 || !detail::pfn_ok(first) || count > kMaxPfn + 1 - first)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kFrameRun);
+    o.varint(first);
+    o.varint(count);
+    o.u8(kind);
+    o.varint(owner);
+  });
+}
+
+[[nodiscard]] inline Result<void> as_created(ByteWriter& w, uint32_t asid, uint64_t root_pfn) {
+  if (!detail::pfn_ok(root_pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kAsCreated);
+    o.varint(asid);
+    o.varint(root_pfn);
+  });
+}
+
+[[nodiscard]] inline Result<void> as_destroyed(ByteWriter& w, uint32_t asid) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kAsDestroyed);
+    o.varint(asid);
+  });
+}
+
+[[nodiscard]] inline Result<void> cr3_switch(ByteWriter& w, uint8_t cpu, uint32_t asid,
+                                             uint64_t t_ns) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kCr3Switch);
+    o.u8(cpu);
+    o.varint(asid);
+    o.varint(t_ns);
+  });
+}
+
+// parent_pfn 0 marks a root (pfn 0 is real-mode memory and never a page-table node).
+[[nodiscard]] inline Result<void> node_created(ByteWriter& w, uint32_t asid, uint8_t level,
+                                               uint64_t pfn, uint64_t parent_pfn, uint32_t index) {
+  if (level == 0 || level > kMaxLevel || !detail::pfn_ok(pfn) || !detail::pfn_ok(parent_pfn) ||
+      index >= kEntriesPerNode)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kNodeCreated);
+    o.varint(asid);
+    o.u8(level);
+    o.varint(pfn);
+    o.varint(parent_pfn);
+    o.varint(index);
+  });
+}
+
+[[nodiscard]] inline Result<void> node_freed(ByteWriter& w, uint32_t asid, uint64_t pfn) {
+  if (!detail::pfn_ok(pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kNodeFreed);
+    o.varint(asid);
+    o.varint(pfn);
+  });
+}
+
+// Entries values[0..count) of node `node_pfn` starting at index `first` now hold these values.
+// Encodes a prefix (>= 1 entry) and returns its length: a leading arithmetic run (identical
+// entries, or consecutive pages with equal flags) of 8 or more becomes one fixed-size event; other
+// entries cost one zigzag delta each against "previous + stride".
+[[nodiscard]] inline Result<uint32_t> entries(ByteWriter& w, uint64_t node_pfn, uint32_t first,
+                                              const uint64_t* values, uint32_t count) {
+  if (!detail::pfn_ok(node_pfn) || count == 0 || first >= kEntriesPerNode ||
+      count > kEntriesPerNode - first)
+    return Error::kInvalidArgument;
+  uint64_t stride = count >= 2 ? values[1] - values[0] : 0;
+  uint32_t run = 1;
+  while (run < count && values[run] - values[run - 1] == stride) ++run;
+  constexpr uint32_t kMinRun = 8;
+  EntriesMode mode =
+      (run == count || run >= kMinRun) ? EntriesMode::kProgression : EntriesMode::kDeltas;
+  auto header = [&](ByteWriter& o, uint32_t n) {
+    detail::type(o, MsgType::kEntries);
+    o.varint(node_pfn);
+    o.varint(first);
+    o.varint(n);
+    o.u8(static_cast<uint8_t>(n < 2 ? EntriesMode::kProgression : mode));
+    o.varint(values[0]);
+    o.varint(n < 2 ? 0 : stride);
+  };
+  if (mode == EntriesMode::kProgression) {
+    TRY(detail::atomically(w, [&](ByteWriter& o) { header(o, run); }));
+    return run;
+  }
+  // Deltas: take as many entries as fit what is left of the writer.
+  size_t room = w.capacity() - w.size();
+  uint32_t n = 1;
+  size_t need = 1 + varint_size(node_pfn) + varint_size(first) + 2 + 1 + varint_size(values[0]) +
+                varint_size(stride);
+  if (need > room) return Error::kOverflow;
+  while (n < count) {
+    size_t d = varint_size(zigzag(static_cast<int64_t>(values[n] - values[n - 1] - stride)));
+    if (need + d > room) break;
+    need += d;
+    ++n;
+  }
+  TRY(detail::atomically(w, [&](ByteWriter& o) {
+    header(o, n);
+    if (n >= 2)
+      for (uint32_t i = 1; i < n; ++i)
+        o.svarint(static_cast<int64_t>(values[i] - values[i - 1] - stride));
+  }));
+  return n;
+}
+
+[[nodiscard]] inline Result<void> cursor_begin(ByteWriter& w, uint64_t cursor, uint8_t cpu,
+                                               uint32_t asid, uint64_t va_start, uint64_t va_end,
+                                               uint64_t covering_pfn, uint64_t t_ns) {
+  // va_end is exclusive and may be the end of the canonical half (e.g. 2^47), so only its page
+  // count is checked.
+  if (!is_canonical_page(va_start) || va_end < va_start || (va_end & 0xfff) ||
+      (va_end - va_start) / 4096 > kMaxPages || !detail::pfn_ok(covering_pfn))
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kCursorBegin);
+    o.varint(cursor);
+    o.u8(cpu);
+    o.varint(asid);
+    o.varint(vpn_of(va_start));
+    o.varint((va_end - va_start) / 4096);
+    o.varint(covering_pfn);
+    o.varint(t_ns);
+  });
+}
+
+[[nodiscard]] inline Result<void> cursor_end(ByteWriter& w, uint64_t cursor, uint64_t t_ns) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kCursorEnd);
+    o.varint(cursor);
+    o.varint(t_ns);
+  });
+}
+
+// wait_ns: how long the cursor spun for this node lock (0 when it was free).
+[[nodiscard]] inline Result<void> lock_acquired(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
+                                                uint64_t wait_ns, uint64_t t_ns) {
+  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kLockAcquired);
+    o.varint(cursor);
+    o.varint(node_pfn);
+    o.varint(wait_ns);
+    o.varint(t_ns);
+  });
+}
+
+[[nodiscard]] inline Result<void> lock_released(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
+                                                uint64_t t_ns) {
+  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kLockReleased);
+    o.varint(cursor);
+    o.varint(node_pfn);
+    o.varint(t_ns);
+  });
+}
+
+// The cursor found node_pfn locked by another cursor and starts waiting for it (v3). The
+// lock_acquired that ends the wait carries how long it took.
+[[nodiscard]] inline Result<void> lock_waiting(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
+                                               uint64_t t_ns) {
+  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kLockWaiting);
+    o.varint(cursor);
+    o.varint(node_pfn);
+    o.varint(t_ns);
+  });
+}
+
+// The folio of frames [first, first + count) now holds `refcount` references (v3). Not part of
+// the digest: a refcount changes without any frame changing kind or owner.
+[[nodiscard]] inline Result<void> folio_ref(ByteWriter& w, uint64_t first, uint64_t count,
+                                            uint32_t refcount) {
+  if (count == 0 || !detail::pfn_ok(first) || count > kMaxPfn + 1 - first)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kFolioRef);
+    o.varint(first);
+    o.varint(count);
+    o.varint(refcount);
+  });
+}
+
+// Text longer than kMaxText is cut to its first kMaxText bytes.
+[[nodiscard]] inline Result<void> log(ByteWriter& w, LogLevel level, uint64_t t_ns, const char* s,
+                                      size_t n) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kLog);
+    o.u8(static_cast<uint8_t>(level));
+    o.varint(t_ns);
+    detail::text(o, s, n);
+  });
+}
+
+[[nodiscard]] inline Result<void> ktap(ByteWriter& w, KtapStatus status, uint64_t number,
+                                       const char* name, size_t n) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kKtap);
+    o.u8(static_cast<uint8_t>(status));
+    o.varint(number);
+    detail::text(o, name, n);
+  });
+}
+
+[[nodiscard]] inline Result<void> panic(ByteWriter& w, uint8_t cpu, uint64_t t_ns, const char* s,
+                                        size_t n) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kPanic);
+    o.u8(cpu);
+    o.varint(t_ns);
+    detail::text(o, s, n);
+  });
+}
+
+// Host -> kernel commands.
+[[nodiscard]] inline Result<void> hello(ByteWriter& w, uint32_t version = kProtocolVersion) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kHello);
+    o.u32le(kMagic);
+    o.varint(version);
+  });
+}
+
+[[nodiscard]] inline Result<void> request_snapshot(ByteWriter& w, SnapshotReason reason) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kRequestSnapshot);
+    o.u8(static_cast<uint8_t>(reason));
+  });
+}
+
+[[nodiscard]] inline Result<void> detach(ByteWriter& w) {
+  return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, MsgType::kDetach); });
+}
+
+[[nodiscard]] inline Result<void> ping(ByteWriter& w, uint64_t token) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kPing);
+    o.varint(token);
+  });
+}
+
+// Any va travels (the kernel answers a non-canonical one with an error status).
+[[nodiscard]] inline Result<void> walk(ByteWriter& w, uint64_t token, uint32_t asid, uint64_t va) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kWalk);
+    o.varint(token);
+    o.varint(asid);
+    o.u64le(va);
+  });
+}
+
+// kPause, kStep or kResume: the demo controls, no fields.
+[[nodiscard]] inline Result<void> demo_control(ByteWriter& w, MsgType t) {
+  if (t != MsgType::kPause && t != MsgType::kStep && t != MsgType::kResume)
+    return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, t); });
+}
+
+// Kernel -> host answers.
+[[nodiscard]] inline Result<void> pong(ByteWriter& w, uint64_t token) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kPong);
+    o.varint(token);
+  });
+}
+
+// levels[0..count) from level 4 down; count 0 exactly for the error statuses.
+[[nodiscard]] inline Result<void> walk_result(ByteWriter& w, uint64_t token, uint32_t asid,
+                                              uint64_t va, WalkStatus status,
+                                              const WalkLevel* levels, uint8_t count) {
+  const bool walked = walk_carries_levels(status);
+  if (static_cast<uint8_t>(status) > kMaxWalkStatus || count > kMaxLevel || walked != (count != 0))
+    return Error::kInvalidArgument;
+  for (uint8_t i = 0; i < count; ++i)
+    if (levels[i].level != kMaxLevel - i || !detail::pfn_ok(levels[i].table_pfn) ||
+        levels[i].index >= kEntriesPerNode)
+      return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kWalkResult);
+    o.varint(token);
+    o.varint(asid);
+    o.u64le(va);
+    o.u8(static_cast<uint8_t>(status));
+    o.u8(count);
+    for (uint8_t i = 0; i < count; ++i) {
+      o.u8(levels[i].level);
+      o.varint(levels[i].table_pfn);
+      o.varint(levels[i].index);
+      o.u64le(levels[i].entry);
+    }
+  });
+}
+
+// Text longer than kMaxText is cut to its first kMaxText bytes.
+[[nodiscard]] inline Result<void> demo_state(ByteWriter& w, DemoRun state, uint64_t step,
+                                             uint32_t cr3_asid, const char* label, size_t n) {
+  if (static_cast<uint8_t>(state) > kMaxDemoRun) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kDemoState);
+    o.u8(static_cast<uint8_t>(state));
+    o.varint(step);
+    o.varint(cr3_asid);
+    detail::text(o, label, n);
+  });
+}
+
+}  // namespace encode
+
+// Seal `payload` (whole events, at most kMaxPayload bytes) as frame `seq`: writes
+// COBS(seq | payload | crc32c) and the 0x00 delimiter into out, returning the bytes written
+// (at most kMaxWireFrame). A writer of kernel telemetry may also send a lone 0x00 first so a
+// reader that attached mid-frame resynchronises at once.
+[[nodiscard]] inline Result<size_t> encode_frame(uint32_t seq, const uint8_t* payload, size_t n,
+                                                 uint8_t* out, size_t cap) {
+  if (n > kMaxPayload) return Error::kInvalidArgument;
+  uint8_t head[4] = {static_cast<uint8_t>(seq), static_cast<uint8_t>(seq >> 8),
+                     static_cast<uint8_t>(seq >> 16), static_cast<uint8_t>(seq >> 24)};
+  uint32_t crc = crc32c_update(crc32c(head, 4), payload, n);
+  if (cap == 0) return Error::kOverflow;
+  CobsWriter c(out, cap - 1);
+  for (uint8_t b : head) c.put(b);
+  for (size_t i = 0; i < n; ++i) c.put(payload[i]);
+  for (int i = 0; i < 4; ++i) c.put(static_cast<uint8_t>(crc >> (8 * i)));
+  size_t len = TRY(c.finish());
+  out[len] = 0;
+  return len + 1;
+}
+
+// A frame in the making: a fixed payload buffer the caller fills with encode:: calls, then seals.
+// Invariant: payload() always holds whole events (each encode:: call is all-or-nothing).
+class FrameBuilder {
+ public:
+  FrameBuilder() : w_(buf_, kMaxPayload) {}
+  FrameBuilder(const FrameBuilder&) = delete;
+  FrameBuilder& operator=(const FrameBuilder&) = delete;
+
+  [[nodiscard]] ByteWriter& writer() { return w_; }
+  [[nodiscard]] bool empty() const { return w_.size() == 0; }
+  [[nodiscard]] size_t size() const { return w_.size(); }
+  [[nodiscard]] const uint8_t* payload() const { return buf_; }
+  // Seal into out and start over empty.
+  [[nodiscard]] Result<size_t> seal(uint32_t seq, uint8_t* out, size_t cap) {
+    size_t n = TRY(encode_frame(seq, buf_, w_.size(), out, cap));
+    w_.rollback(0);
+    return n;
+  }
+
+ private:
+  uint8_t buf_[kMaxPayload];
+  ByteWriter w_;
+};
+
+}  // namespace glass::telemetry
