@@ -88,6 +88,25 @@ def start_inspector(sock):
     print(f'glass: inspector started ({rel_app} --socket {rel_sock}; log {os.path.relpath(log)})')
 
 
+def run_forwarding_stderr(args):
+    """Runs QEMU on this terminal; its stderr is shown as it comes and also kept (to tell a QEMU
+    that could not start from a kernel that exited with success: both are status 1)."""
+    import threading
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE)
+    kept = []
+
+    def pump():
+        for chunk in iter(lambda: proc.stderr.read1(4096), b''):
+            kept.append(chunk)
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    rc = proc.wait()
+    t.join(timeout=2)
+    return rc, b''.join(kept).decode('utf-8', 'replace')
+
+
 def cmd_run(a):
     # tools: glass-trace, for a second terminal; inspector: glass-inspect, unless --no-gui
     gui = not a.no_gui and not a.exit_after_ready
@@ -101,6 +120,9 @@ def cmd_run(a):
     if a.exit_after_ready:
         result = qemu.boot(iso, mem=a.mem, accel=accel, timeout=a.timeout, echo=True,
                            telemetry_socket=sock)
+        if result.qemu_error or result.grub_error:
+            print(f'glass: {result.kernel_exit}', file=sys.stderr)
+            return 1
         if result.ready_line() is None:
             print(f'glass: no ready line ({result.kernel_exit}); last console lines above',
                   file=sys.stderr)
@@ -113,7 +135,12 @@ def cmd_run(a):
     print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)
-    rc = subprocess.call(args)
+    rc, err = run_forwarding_stderr(args)
+    # QEMU's "could not start" status is 1, the kernel's success code: its message decides.
+    start_error = qemu.qemu_start_error(rc, err, [], require_message=True)
+    if start_error:
+        print(f'glass: QEMU did not start: {start_error}', file=sys.stderr)
+        return 1
     # The kernel leaves through isa-debug-exit (QEMU exits (code << 1) | 1): say what it meant and
     # exit 0 only for success, so `./glass run --cmdline "demo=mm exit_after_demo"` scripts well.
     # Quitting QEMU by hand (Ctrl-A X) exits 0 as well.
