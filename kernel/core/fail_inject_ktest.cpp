@@ -41,7 +41,7 @@ bool tracked(size_t k) {
 
 KTEST(fail_inject, demo_workload_fails_cleanly_at_sampled_allocations) {
   // Enough memory for the workload (its 2 MiB block, folios, tables) with room to spare.
-  constexpr uint64_t kNeedFrames = 2048;
+  constexpr uint64_t kNeedFrames = 1024;
   if (mm::free_frames() < kNeedFrames) {
     KSKIP("the demo workload needs %lu free frames, %lu free", kNeedFrames, mm::free_frames());
   }

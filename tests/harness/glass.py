@@ -65,6 +65,16 @@ def parser():
     fz.add_argument('names', nargs='*', help='which targets (default: all in tests/fuzz)')
     fz.add_argument('--seconds', type=int, default=60, help='per target (default 60)')
 
+    inj = sub.add_parser('inject', help='the full allocation-failure sweep (host every N, kernel every N)')
+    inj.add_argument('--mem', default='512M', help='guest RAM for the kernel sweep')
+    inj.add_argument('--timeout', type=float, default=600.0, help='kernel sweep timeout (s)')
+    inj.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
+    cal = sub.add_parser('calib', help='boot N times under host load; spread of TSC/LAPIC calibration')
+    cal.add_argument('--boots', type=int, default=100)
+    cal.add_argument('--no-load', action='store_true', help='no busy loop on the host')
+    cal.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
     fmt = sub.add_parser('format', help='apply .clang-format to all project C++ files')
     fmt.add_argument('--check', action='store_true', help='only report files that need it')
     return ap
@@ -167,6 +177,12 @@ def main(argv):
         if a.command == 'fuzz':
             import fuzzing
             return fuzzing.run(a)
+        if a.command == 'inject':
+            import inject
+            return inject.run(a)
+        if a.command == 'calib':
+            import calib
+            return calib.run(a)
         if a.command == 'format':
             import formatting
             return formatting.run(check=a.check)

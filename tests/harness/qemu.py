@@ -38,7 +38,7 @@ READY_PREFIX = 'GLASS READY'
 
 # The smallest guest memory Glass supports: the kernel boots, and every ktest passes or skips with
 # a reason (README "Requirements"). Below it GRUB itself may fail to load the kernel (about 3.3 MiB).
-MIN_MEMORY = '4M'
+MIN_MEMORY = '6M'
 
 # Kernel exit codes (kernel/core/shutdown.h) as QEMU reports them.
 EXIT_NAMES = {1: 'success', 3: 'tests failed', 5: 'panic'}
