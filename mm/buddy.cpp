@@ -129,13 +129,20 @@ namespace {
 // Which injection site a frame allocation of `kind` is (fail_inject.h).
 fail_inject::Site inject_site(FrameKind kind) {
   switch (kind) {
-    case FrameKind::kPageTable: return fail_inject::Site::kPageTableNode;
-    case FrameKind::kSlab: return fail_inject::Site::kSlabFrame;
-    case FrameKind::kLarge: return fail_inject::Site::kLargeFrames;
-    case FrameKind::kFolio: return fail_inject::Site::kFolio;
-    case FrameKind::kBlockBuffer: return fail_inject::Site::kBlockBuffer;
-    case FrameKind::kTelemetry: return fail_inject::Site::kTelemetry;
-    default: return fail_inject::Site::kOther;
+    case FrameKind::kPageTable:
+      return fail_inject::Site::kPageTableNode;
+    case FrameKind::kSlab:
+      return fail_inject::Site::kSlabFrame;
+    case FrameKind::kLarge:
+      return fail_inject::Site::kLargeFrames;
+    case FrameKind::kFolio:
+      return fail_inject::Site::kFolio;
+    case FrameKind::kBlockBuffer:
+      return fail_inject::Site::kBlockBuffer;
+    case FrameKind::kTelemetry:
+      return fail_inject::Site::kTelemetry;
+    default:
+      return fail_inject::Site::kOther;
   }
 }
 }  // namespace

@@ -138,7 +138,7 @@ KTEST(mm, exhaustion_is_an_error_and_everything_comes_back) {
       ++blocks;
     }
     if (o == 0) KEXPECT_EQ(free_frames(), 0);  // (this CPU's cache is empty too)
-    chains[o] = head;  // freed only once every order has run dry
+    chains[o] = head;                          // freed only once every order has run dry
   }
   KEXPECT(blocks > 0);
   for (unsigned o = 0; o <= kMaxOrder; ++o) {

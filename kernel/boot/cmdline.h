@@ -23,10 +23,10 @@ struct Cmdline {
   bool quiet = false;
   bool panic_exit = false;  // panic=exit
   bool exit_after_ready = false;
-  bool exit_after_demo = false;   // leave QEMU when the demo returns (scripts, e2e)
-  bool telemetry = true;          // telemetry=off: no rings, no COM2 stream, hooks stay off
-  bool telemetry_polled = false;  // telemetry=polled: COM2 is read by polling, not its interrupt
-  uint64_t failinject = 0;        // failinject=N: the demo's Nth allocation fails (0: off)
+  bool exit_after_demo = false;    // leave QEMU when the demo returns (scripts, e2e)
+  bool telemetry = true;           // telemetry=off: no rings, no COM2 stream, hooks stay off
+  bool telemetry_polled = false;   // telemetry=polled: COM2 is read by polling, not its interrupt
+  uint64_t failinject = 0;         // failinject=N: the demo's Nth allocation fails (0: off)
   uint64_t failinject_stride = 0;  // failinject_stride=K: ktest fail_inject samples every Kth N
   char warnings[kMaxWarnings][kWarningMax] = {};
   size_t warning_count = 0;

@@ -7,7 +7,7 @@ namespace glass {
 struct Demo {
   const char* name;
   const char* about;  // one line for `demo=list` and the unknown-demo warning
-  bool (*run)();  // false: the demo failed (it has said why)
+  bool (*run)();      // false: the demo failed (it has said why)
 };
 
 // Runs the named demo; "list" prints the available ones. Returns false if there is no such demo

@@ -121,8 +121,8 @@ GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the 
       "snapshot_us=%lu\n",
       kRounds, guest_us, busy_us, drivers::tsc_to_us(first_busy),
       (st.record_ns - record_before) / 1000, poll_us, (st.tx_ns - tx_before) / 1000,
-      static_cast<long>(mm::free_frames()) - static_cast<long>(free_before),
-      leaked, st.enabled ? "on" : "off", st.attached ? 1 : 0, st.rx_irq ? "irq" : "polled", st.rx_irqs,
+      static_cast<long>(mm::free_frames()) - static_cast<long>(free_before), leaked,
+      st.enabled ? "on" : "off", st.attached ? 1 : 0, st.rx_irq ? "irq" : "polled", st.rx_irqs,
       st.frames, st.records - records_before, st.state_changes - changes_before, st.bytes_queued,
       st.bytes_sent - sent_before, st.dropped, st.snapshots, st.digests, st.bad_commands,
       st.last_snapshot_bytes, st.last_snapshot_ns / 1000);

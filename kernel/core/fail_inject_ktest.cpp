@@ -46,7 +46,8 @@ KTEST(fail_inject, demo_workload_fails_cleanly_at_sampled_allocations) {
     KSKIP("the demo workload needs %lu free frames, %lu free", kNeedFrames, mm::free_frames());
   }
   const Cmdline cmdline = parse_cmdline(boot_info().cmdline);
-  const uint64_t stride = cmdline.failinject_stride != 0 ? cmdline.failinject_stride : kDefaultStride;
+  const uint64_t stride =
+      cmdline.failinject_stride != 0 ? cmdline.failinject_stride : kDefaultStride;
 
   // A clean run warms the caches (its first slabs are allocations later runs do not make); a
   // second one counts the allocations (n is never reached).

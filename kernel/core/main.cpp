@@ -40,7 +40,7 @@ namespace {
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;
 constexpr uint32_t kTimerHz = 100;
-constexpr uint32_t kTscWindowUs = 2000;  // PIT resolution 838 ns: < 0.05% error
+constexpr uint32_t kTscWindowUs = 2000;      // PIT resolution 838 ns: < 0.05% error
 constexpr unsigned kCalibrationWindows = 5;  // median of 5, outliers > 1 % rejected
 
 void run_constructors() {
@@ -202,9 +202,10 @@ void load_symbols(const mb2::BootInfo& info) {
     bool ok = run_demo(cmdline.demo);
     if (cmdline.failinject != 0) {
       fail_inject::disarm();
-      kprintf("failinject: %lu allocations checked, %lu failed on purpose (%s)\n",
-              fail_inject::checks(), fail_inject::failures(),
-              fail_inject::failures() ? fail_inject::site_name(fail_inject::failed_site()) : "none");
+      kprintf(
+          "failinject: %lu allocations checked, %lu failed on purpose (%s)\n",
+          fail_inject::checks(), fail_inject::failures(),
+          fail_inject::failures() ? fail_inject::site_name(fail_inject::failed_site()) : "none");
       // The demo must have noticed (failed) and given everything back (the audit is clean).
       const mm::AuditReport audit = mm::audit();
       if (!audit.ok) kprintf("failinject: mm audit: %s\n", audit.message);

@@ -86,9 +86,11 @@ KTEST(time, tsc_lapic_and_pit_agree) {
                        lapic_tsc = measure(kLapicTsc);
   auto within_2_percent = [](uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) * 50 <= b; };
   if (!tsc_pit.ok || !lapic_pit.ok || !lapic_tsc.ok) {
-    KSKIP("windows disagree (host overloaded?): rejected %u/%u TSC-PIT, %u/%u LAPIC-PIT, %u/%u LAPIC-TSC",
-          tsc_pit.rejected, tsc_pit.samples, lapic_pit.rejected, lapic_pit.samples,
-          lapic_tsc.rejected, lapic_tsc.samples);
+    KSKIP(
+        "windows disagree (host overloaded?): rejected %u/%u TSC-PIT, %u/%u LAPIC-PIT, %u/%u "
+        "LAPIC-TSC",
+        tsc_pit.rejected, tsc_pit.samples, lapic_pit.rejected, lapic_pit.samples,
+        lapic_tsc.rejected, lapic_tsc.samples);
   }
   if (!within_2_percent(tsc_pit.value, drivers::tsc_khz())) {
     KFAIL("TSC against the PIT: %lu kHz, calibrated %lu kHz", tsc_pit.value, drivers::tsc_khz());

@@ -10,8 +10,9 @@
 // (kernel/ktest/runner.cpp) walks them in link order, filtered by the kernel command line
 // (ktest=all | suite[,suite...]), and reports KTAP on COM1. A test fails if any expectation fails,
 // if an after-hook objects, or (for an expected-fault test) if the declared fault does not happen
-// exactly. A test may skip itself with a reason (KSKIP) when the machine cannot run it. Hidden suites (name starting with "selftest_") only run when named explicitly: they
-// exist to prove the harness catches failures and panics.
+// exactly. A test may skip itself with a reason (KSKIP) when the machine cannot run it. Hidden
+// suites (name starting with "selftest_") only run when named explicitly: they exist to prove the
+// harness catches failures and panics.
 #pragma once
 
 #include <stdint.h>
@@ -101,8 +102,8 @@ inline constexpr int kVectorPageFault = 14;
     if (!KEXPECT(cond)) return; \
   } while (0)
 #define KFAIL(...) ktest_ctx.fail(__FILE__, __LINE__, __VA_ARGS__)
-#define KSKIP(...)                \
-  do {                            \
-    ktest_ctx.skip(__VA_ARGS__);  \
-    return;                       \
+#define KSKIP(...)               \
+  do {                           \
+    ktest_ctx.skip(__VA_ARGS__); \
+    return;                      \
   } while (0)

@@ -42,7 +42,8 @@ RobustEstimate robust_estimate(F&& sample, unsigned k, uint64_t tolerance_ppm,
     e.samples += k;
     ++e.rounds;
     const uint64_t median = s[k / 2];
-    const uint64_t tol = median / 1000000 * tolerance_ppm + median % 1000000 * tolerance_ppm / 1000000;
+    const uint64_t tol =
+        median / 1000000 * tolerance_ppm + median % 1000000 * tolerance_ppm / 1000000;
     unsigned first = k, last = 0, agree = 0;
     for (unsigned i = 0; i < k; ++i) {
       const uint64_t d = s[i] > median ? s[i] - median : median - s[i];

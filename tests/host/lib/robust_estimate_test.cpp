@@ -23,8 +23,8 @@ TEST(RobustEstimate, OneOutlierIsRejected) {
 }
 
 TEST(RobustEstimate, NoMajorityTakesAnotherRound) {
-  auto e = robust_estimate(from({100, 200, 300, 400, 500, 1000, 1001, 999, 1000, 1002}), 5, 10000,
-                           3);
+  auto e =
+      robust_estimate(from({100, 200, 300, 400, 500, 1000, 1001, 999, 1000, 1002}), 5, 10000, 3);
   EXPECT_TRUE(e.ok);
   EXPECT_EQ(e.rounds, 2u);
   EXPECT_EQ(e.samples, 10u);

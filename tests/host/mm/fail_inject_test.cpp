@@ -79,9 +79,9 @@ class FailInjectSweep : public PtTest {
   }
 
   struct Figures {
-    uint64_t runs = 0;          // workload runs with a failure injected
-    uint64_t points = 0;        // allocation checks a clean run makes (= injection points)
-    uint64_t leaks = 0;         // runs after which something was not given back
+    uint64_t runs = 0;    // workload runs with a failure injected
+    uint64_t points = 0;  // allocation checks a clean run makes (= injection points)
+    uint64_t leaks = 0;   // runs after which something was not given back
     uint64_t per_site[fi::kSiteCount] = {};
   };
 
@@ -92,8 +92,8 @@ class FailInjectSweep : public PtTest {
     // Warm up once without injection: caches keep an empty slab, so the baseline is steady.
     {
       auto r = workload();
-      EXPECT_TRUE(r.is_ok()) << name << ": the workload fails without injection: "
-                             << error_name(r.error());
+      EXPECT_TRUE(r.is_ok()) << name
+                             << ": the workload fails without injection: " << error_name(r.error());
     }
     const Stats base = stats();
     const uint64_t live_base = kmalloc_live_objects();
@@ -105,8 +105,8 @@ class FailInjectSweep : public PtTest {
       const fi::Site site = fi::failed_site();
       fi::disarm();
       if (!fired) {
-        EXPECT_TRUE(r.is_ok()) << name << " N=" << n << ": failed with nothing injected: "
-                               << error_name(r.error());
+        EXPECT_TRUE(r.is_ok()) << name << " N=" << n
+                               << ": failed with nothing injected: " << error_name(r.error());
         EXPECT_EQ(checks, n - 1) << name << ": the run made a different number of allocations";
         f.points = checks;
         break;
@@ -130,15 +130,15 @@ class FailInjectSweep : public PtTest {
         if (k == index(FrameKind::kSlab) || k == index(FrameKind::kFree)) continue;
         if (now.kind_frames[k] != base.kind_frames[k]) {
           leaked = true;
-          ADD_FAILURE() << name << " N=" << n << " (" << fi::site_name(site) << "): "
-                        << kind_name(static_cast<FrameKind>(k)) << " frames "
+          ADD_FAILURE() << name << " N=" << n << " (" << fi::site_name(site)
+                        << "): " << kind_name(static_cast<FrameKind>(k)) << " frames "
                         << now.kind_frames[k] << ", was " << base.kind_frames[k];
         }
       }
       if (kmalloc_live_objects() != live_base) {
         leaked = true;
-        ADD_FAILURE() << name << " N=" << n << " (" << fi::site_name(site) << "): "
-                      << kmalloc_live_objects() - live_base << " slab objects not freed";
+        ADD_FAILURE() << name << " N=" << n << " (" << fi::site_name(site)
+                      << "): " << kmalloc_live_objects() - live_base << " slab objects not freed";
       }
       if (leaked) ++f.leaks;
       if (n > 100000) {
