@@ -167,7 +167,8 @@ Result<void> mm_operations() {
   constexpr uint64_t kA = 0x10000000;
   {
     MmapWriteGuard w(*as);
-    TRY(w.map(TRY(VmaNew::anonymous(kA, 32 * kFrameSize, Prot{.write = true}))));
+    VmaNew vma = TRY(VmaNew::anonymous(kA, 32 * kFrameSize, Prot{.write = true}));
+    TRY(w.map(std::move(vma)));
   }
   for (uint64_t i = 0; i < 32; i += 5) {
     MmapReadGuard g(*as);
