@@ -60,6 +60,26 @@ void copy_value(Cmdline& c, char* dst, const Token& t) {
   dst[t.value_len] = '\0';
 }
 
+// A decimal count 1 .. 10^12 (no sign, no suffix); false for anything else.
+bool parse_count(const Token& t, uint64_t* out) {
+  if (t.value == nullptr || t.value_len == 0 || t.value_len > 12) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < t.value_len; ++i) {
+    if (t.value[i] < '0' || t.value[i] > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(t.value[i] - '0');
+  }
+  if (v == 0) return false;
+  *out = v;
+  return true;
+}
+
+void apply_count(Cmdline& c, const Token& t, uint64_t* dst) {
+  if (!parse_count(t, dst)) {
+    warn(c, "'%.*s%s': %.*s= takes a whole number >= 1; ignored", echo_len(t), t.key,
+         echo_ellipsis(t), static_cast<int>(t.key_len), t.key);
+  }
+}
+
 void apply(Cmdline& c, const Token& t) {
   if (key_is(t, "ktest")) {
     copy_value(c, c.ktest, t);
@@ -71,6 +91,10 @@ void apply(Cmdline& c, const Token& t) {
     c.exit_after_ready = true;
   } else if (key_is(t, "exit_after_demo") && t.value == nullptr) {
     c.exit_after_demo = true;
+  } else if (key_is(t, "failinject")) {
+    apply_count(c, t, &c.failinject);
+  } else if (key_is(t, "failinject_stride")) {
+    apply_count(c, t, &c.failinject_stride);
   } else if (key_is(t, "telemetry")) {
     if (value_is(t, "off")) {
       c.telemetry = false;

@@ -7,19 +7,20 @@ namespace glass {
 struct Demo {
   const char* name;
   const char* about;  // one line for `demo=list` and the unknown-demo warning
-  void (*run)();
+  bool (*run)();      // false: the demo failed (it has said why)
 };
 
-// Runs the named demo; "list" prints the available ones. Returns false if there is no such demo.
+// Runs the named demo; "list" prints the available ones. Returns false if there is no such demo
+// or the demo failed (a scripted run then exits with failure).
 bool run_demo(const char* name);
 
 }  // namespace glass
 
 // The section holds pointers to the records (see ktest.h for why not the records themselves).
 #define GLASS_DEMO(id, about)                                                             \
-  static void glass_demo_fn_##id();                                                       \
+  static bool glass_demo_fn_##id();                                                       \
   static const ::glass::Demo glass_demo_##id = {#id, about, glass_demo_fn_##id};          \
   [[gnu::used,                                                                            \
     gnu::section("glass_demos")]] static const ::glass::Demo* const glass_demo_ptr_##id = \
       &glass_demo_##id;                                                                   \
-  static void glass_demo_fn_##id()
+  static bool glass_demo_fn_##id()

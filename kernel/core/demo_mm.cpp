@@ -1,33 +1,27 @@
-// demo=mm: memory management slowly enough to watch in the inspector. Each round builds an
-// address space, maps ranges with 4 KiB, 2 MiB and 1 GiB pages, faults in demand-zero pages,
-// allocates frames of every runtime kind and small objects, maps one folio at two addresses
-// (refcount 2), switches CR3 there and back, then
-// takes it all down again. Between steps it waits, polling the telemetry channel.
+// demo=mm: memory management slowly enough to watch in the inspector. The rounds themselves are
+// portable (mm/demo_workload.h: address spaces, all page sizes, demand-zero faults, protect and
+// unmap, frames of every runtime kind, small objects, a folio mapped twice, CR3 there and back);
+// this file drives them from the kernel. Between steps it waits, polling the telemetry channel.
 //
 // Invariants: every step leaves mm quiescent (no cursor alive) before it waits, because
 // telemetry::poll() may take a snapshot there, and a host's PAUSE may hold the demo there
 // (telemetry::demo_checkpoint) while it walks the tables; everything a round creates it also frees,
-// so the frame census after the demo equals the one before (checked, and printed). The demo maps
-// raw frames through a cursor and removes them again before the address space is destroyed (whose
-// destructor only knows folio pages).
+// so the frame census after the demo equals the one before (checked, and printed) — also when a
+// round fails, and then the demo ends the run with a failure (exit_after_demo exits "tests
+// failed", not "success").
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/core/demo.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/telemetry/telemetry.h"
+#include "mm/demo_workload.h"
 #include "mm/mm.h"
-#include "mm/phys/folio.h"
-#include "mm/phys/kmalloc.h"
-#include "mm/virt/address_space.h"
-#include "mm/virt/pt_cursor.h"
 
 namespace glass {
 namespace {
 
-constexpr int kRounds = 6;
-constexpr uint64_t kStepMs = 40;
+constexpr int kRounds = mm::kDemoRounds;
 constexpr uint64_t kAttachWaitMs = 10000;
-constexpr uint64_t kMiB = 1ull << 20, kGiB = 1ull << 30;
 
 uint64_t now_ms() {
   return drivers::tsc_to_us(cpu::rdtsc()) / 1000;
@@ -62,114 +56,9 @@ void step_wait(uint64_t ms, const char* done) {
   g_wait_tsc += cpu::rdtsc() - t0 - polling;
 }
 
-struct Block {
-  mm::PhysAddr phys = 0;
-  unsigned order = 0;
-  mm::FrameKind kind = mm::FrameKind::kLarge;
-};
-
-Result<void> map_block(mm::PageTable& pt, uint64_t va, const Block& b, unsigned level) {
-  const uint64_t size = mm::kFrameSize << b.order;
-  mm::CursorMut c = TRY(mm::CursorMut::create(pt, va, va + size));
-  const uint64_t step = level == 2 ? 2 * kMiB : mm::kFrameSize;
-  for (uint64_t off = 0; off < size; off += step) {
-    TRY(c.map(b.phys + off, level, mm::PageProp{.write = true, .user = true}));
-  }
-  return {};
-}
-
-// Removes every mapping in [start, end); raw frames stay allocated (the caller frees them).
-Result<void> unmap_range(mm::PageTable& pt, uint64_t start, uint64_t end) {
-  mm::CursorMut c = TRY(mm::CursorMut::create(pt, start, end));
-  for (;;) {
-    mm::Taken t = TRY(c.take_next(c.end() - c.va()));
-    if (t.kind == mm::Taken::Kind::kNone) break;
-    if (t.kind == mm::Taken::Kind::kSubtree) c.defer_free(static_cast<mm::DetachedTree&&>(t.tree));
-  }
-  return {};
-}
-
-Result<void> round(int r) {
-  auto as = TRY(mm::UniqueAddressSpace::create());
-  mm::PageTable& pt = as->page_table();
-  step_wait(kStepMs, "address space created");
-
-  // Frames of every runtime kind, several orders.
-  static constexpr mm::FrameKind kKinds[] = {mm::FrameKind::kLarge, mm::FrameKind::kFolio,
-                                             mm::FrameKind::kBlockBuffer, mm::FrameKind::kLarge};
-  Block blocks[4];
-  for (int i = 0; i < 4; ++i) {
-    blocks[i].kind = kKinds[i];
-    blocks[i].order = static_cast<unsigned>((i * 2 + r) % 6);
-    blocks[i].phys = TRY(mm::alloc_frames(blocks[i].order, blocks[i].kind, as->owner()));
-    step_wait(kStepMs / 2, "frames allocated");
-  }
-  Block huge{0, 9, mm::FrameKind::kLarge};
-  huge.phys = TRY(mm::alloc_frames(9, huge.kind, as->owner()));
-
-  // 4 KiB pages, a 2 MiB page, and a 1 GiB page (of physical memory nobody touches: the address
-  // space is never used for access, only to show the tree).
-  const uint64_t base = 0x400000 + static_cast<uint64_t>(r) * 64 * kMiB;
-  for (int i = 0; i < 4; ++i) {
-    TRY(map_block(pt, base + static_cast<uint64_t>(i) * 4 * kMiB, blocks[i], 1));
-    step_wait(kStepMs, "4 KiB pages mapped");
-  }
-  TRY(map_block(pt, base + 32 * kMiB, huge, 2));
-  step_wait(kStepMs, "2 MiB page mapped");
-  {
-    mm::CursorMut c = TRY(mm::CursorMut::create(pt, 8 * kGiB, 9 * kGiB));
-    TRY(c.map(1 * kGiB, 3, mm::PageProp{.user = true}));
-  }
-  step_wait(kStepMs, "1 GiB page mapped");
-
-  // Demand-zero pages through a VMA: folios appear as the pages are touched.
-  const uint64_t anon = 16 * kGiB;
-  {
-    mm::MmapWriteGuard w(*as);
-    mm::VmaNew vma = TRY(mm::VmaNew::anonymous(anon, 16 * mm::kFrameSize, mm::Prot{.write = true}));
-    TRY(w.map(static_cast<mm::VmaNew&&>(vma)));
-  }
-  for (uint64_t i = 0; i < 16; i += 3) {
-    mm::MmapReadGuard g(*as);
-    TRY(g.fault_in(anon + i * mm::kFrameSize, true));
-  }
-  step_wait(kStepMs, "demand-zero pages faulted in");
-
-  // One folio mapped at two addresses: each PTE holds a reference, so its count reads 2 until
-  // the address space's destructor drops both.
-  {
-    mm::Folio shared = TRY(mm::Folio::alloc(0, as->owner()));
-    mm::Folio second = shared;  // the second reference, for the second mapping
-    const uint64_t va = 24 * kGiB;
-    mm::CursorMut c = TRY(mm::CursorMut::create(pt, va, va + 4 * kMiB));
-    TRY(c.map(shared.phys(), 1, mm::PageProp{.user = true}));
-    const mm::PhysAddr phys = std::move(shared).into_phys();  // the first PTE holds this one
-    TRY(c.jump(va + 2 * kMiB));
-    TRY(c.map(phys, 1, mm::PageProp{.user = true}));
-    (void)std::move(second).into_phys();  // and the second PTE this one
-  }
-  step_wait(kStepMs, "one folio mapped at two addresses (refcount 2)");
-
-  // Small objects: slab frames come and go with them.
-  void* objs[24] = {};
-  for (auto& o : objs) o = TRY(mm::kmalloc(256 + static_cast<size_t>(r) * 64));
-  step_wait(kStepMs, "slab objects allocated");
-
-  // CR3 there and back (the destructor switches back to the kernel table).
-  as->activate();
-  step_wait(kStepMs, "cr3 switched to the round's address space");
-
-  // Down again: a partial unmap inside the 2 MiB page splits it first.
-  TRY(unmap_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
-  step_wait(kStepMs, "2 MiB page split by a partial unmap");
-  TRY(unmap_range(pt, base, base + 64 * kMiB));
-  TRY(unmap_range(pt, 8 * kGiB, 9 * kGiB));
-  step_wait(kStepMs, "mappings removed");
-  for (auto* o : objs) mm::kfree(o);
-  for (const auto& b : blocks) TRY(mm::free_frames(b.phys, b.order, b.kind));
-  TRY(mm::free_frames(huge.phys, huge.order, huge.kind));
-  step_wait(kStepMs, "frames and objects freed");
-  return {};
+// The workload's pauses (mm/demo_workload.h): every step boundary waits here.
+void demo_step(void*, uint64_t ms, const char* done) {
+  step_wait(ms, done);
 }
 
 }  // namespace
@@ -202,14 +91,16 @@ GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the 
   const uint64_t t0 = cpu::rdtsc();
   uint64_t first_busy = 0;
   for (int r = 0; r < kRounds; ++r) {
-    auto res = round(r);
+    auto res = mm::demo_round(r, mm::DemoHooks{.step = demo_step});
     // The first round also pays for translating every code path once (TCG): its busy time is
     // reported on its own, so the steady state can be seen too.
     if (r == 0) first_busy = cpu::rdtsc() - t0 - g_wait_tsc - g_poll_tsc;
     if (res.is_error()) {
       telemetry::demo_end();
-      kprintf("demo mm: round %d failed: %s\n", r, error_name(res.error()));
-      return;
+      // The round gave back what it took (mm/demo_workload.h); say so, so a leak would show.
+      kprintf("demo mm: round %d failed: %s (leaked=%ld)\n", r, error_name(res.error()),
+              static_cast<long>(frames_held_outside_caches()) - static_cast<long>(held_before));
+      return false;
     }
   }
   telemetry::demo_end();
@@ -218,6 +109,8 @@ GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the 
   const uint64_t busy_us = drivers::tsc_to_us(total - g_wait_tsc - g_poll_tsc);
   const uint64_t poll_us = drivers::tsc_to_us(g_poll_tsc);
   const auto st = telemetry::stats();
+  const long leaked =
+      static_cast<long>(frames_held_outside_caches()) - static_cast<long>(held_before);
   kprintf(
       "DEMO MM DONE rounds=%d guest_us=%lu busy_us=%lu busy_round0_us=%lu record_us=%lu "
       "poll_us=%lu tx_us=%lu "
@@ -228,12 +121,12 @@ GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the 
       "snapshot_us=%lu\n",
       kRounds, guest_us, busy_us, drivers::tsc_to_us(first_busy),
       (st.record_ns - record_before) / 1000, poll_us, (st.tx_ns - tx_before) / 1000,
-      static_cast<long>(mm::free_frames()) - static_cast<long>(free_before),
-      static_cast<long>(frames_held_outside_caches()) - static_cast<long>(held_before),
+      static_cast<long>(mm::free_frames()) - static_cast<long>(free_before), leaked,
       st.enabled ? "on" : "off", st.attached ? 1 : 0, st.rx_irq ? "irq" : "polled", st.rx_irqs,
       st.frames, st.records - records_before, st.state_changes - changes_before, st.bytes_queued,
       st.bytes_sent - sent_before, st.dropped, st.snapshots, st.digests, st.bad_commands,
       st.last_snapshot_bytes, st.last_snapshot_ns / 1000);
+  return leaked == 0;
 }
 
 }  // namespace glass

@@ -22,6 +22,7 @@
 #include "kernel/drivers/tsc.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/ktest/runner.h"
+#include "kernel/lib/fail_inject.h"
 #include "kernel/lib/panic.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
@@ -39,7 +40,8 @@ namespace {
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;
 constexpr uint32_t kTimerHz = 100;
-constexpr uint32_t kTscWindowUs = 2000;  // PIT resolution 838 ns: < 0.05% error
+constexpr uint32_t kTscWindowUs = 2000;      // PIT resolution 838 ns: < 0.05% error
+constexpr unsigned kCalibrationWindows = 5;  // median of 5, outliers > 1 % rejected
 
 void run_constructors() {
   for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
@@ -173,25 +175,49 @@ void load_symbols(const mb2::BootInfo& info) {
   init_kernel_page_tables(mem, paging.mapped_bytes);
 
   drivers::pic_disable();
-  const uint64_t khz = drivers::tsc_calibrate(kTscWindowUs);
-  const uint64_t lapic_khz = drivers::lapic_init(kTimerHz);
+  const drivers::TscCalibration tsc = drivers::tsc_calibrate(kTscWindowUs, kCalibrationWindows);
+  const uint64_t khz = tsc.khz;
+  const drivers::LapicCalibration lapic = drivers::lapic_init(kTimerHz);
   cpu::sti();
   telemetry::init(cmdline.telemetry, cmdline.telemetry_polled);
-  kprintf_verbose("time: TSC %lu.%03lu MHz (PIT-calibrated), LAPIC timer %u Hz (bus %lu kHz)\n",
-                  khz / 1000, khz % 1000, kTimerHz, lapic_khz);
+  kprintf_verbose(
+      "time: TSC %lu.%03lu MHz (PIT-calibrated, %u windows, %u rejected), LAPIC timer %u Hz "
+      "(bus %lu kHz, %u windows, %u rejected)\n",
+      khz / 1000, khz % 1000, tsc.windows, tsc.rejected, kTimerHz, lapic.khz, lapic.windows,
+      lapic.rejected);
+  if (!tsc.trusted || !lapic.trusted) {
+    kprintf("time: warning: calibration windows disagreed (TSC %s, LAPIC %s): timing is rough\n",
+            tsc.trusted ? "ok" : "untrusted", lapic.trusted ? "ok" : "untrusted");
+  }
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),
                   kernel_symbols().loaded() ? "" : " (module missing: backtraces show addresses)");
 
   const uint64_t init_us = drivers::tsc_to_us(cpu::rdtsc() - glass_boot_tsc);
-  kprintf("GLASS READY init_us=%lu ram_mib=%lu free_mib=%lu cpus=1 tsc_khz=%lu\n", init_us,
-          mem.usable_bytes >> 20, mm::free_frames() >> 8, khz);
+  kprintf("GLASS READY init_us=%lu ram_mib=%lu free_mib=%lu cpus=1 tsc_khz=%lu lapic_khz=%lu\n",
+          init_us, mem.usable_bytes >> 20, mm::free_frames() >> 8, khz, lapic.khz);
 
   if (cmdline.ktest[0] != '\0') kernel_exit(ktest::run(cmdline.ktest));
   if (cmdline.demo[0] != '\0') {
-    const bool ran = run_demo(cmdline.demo);
+    // failinject=N: the demo's Nth allocation fails, to watch an error path (and its cleanup).
+    if (cmdline.failinject != 0) {
+      kprintf("failinject: allocation %lu of the demo will fail\n", cmdline.failinject);
+      fail_inject::arm(cmdline.failinject);
+    }
+    bool ok = run_demo(cmdline.demo);
+    if (cmdline.failinject != 0) {
+      fail_inject::disarm();
+      kprintf(
+          "failinject: %lu allocations checked, %lu failed on purpose (%s)\n",
+          fail_inject::checks(), fail_inject::failures(),
+          fail_inject::failures() ? fail_inject::site_name(fail_inject::failed_site()) : "none");
+      // The demo must have noticed (failed) and given everything back (the audit is clean).
+      const mm::AuditReport audit = mm::audit();
+      if (!audit.ok) kprintf("failinject: mm audit: %s\n", audit.message);
+      ok = ok && audit.ok;
+    }
     if (cmdline.exit_after_demo) {
       telemetry::flush(2000);  // bounded: the host gets the last digest if it is reading
-      kernel_exit(ran ? ExitCode::kSuccess : ExitCode::kTestsFailed);
+      kernel_exit(ok ? ExitCode::kSuccess : ExitCode::kTestsFailed);
     }
   }
   if (cmdline.exit_after_ready) kernel_exit(ExitCode::kSuccess);

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
 #include "kernel/drivers/tsc.h"
+#include "kernel/lib/robust_estimate.h"
 #include "mm/virt/layout.h"
 
 namespace glass::drivers {
@@ -17,6 +18,8 @@ constexpr uint32_t kLvtMasked = 1u << 16, kLvtPeriodic = 1u << 17;
 volatile uint32_t* g_lapic = nullptr;
 std::atomic<uint64_t> g_ticks{0};
 uint32_t g_hz = 0;
+uint64_t g_khz = 0;
+uint32_t g_initial_count = 0;
 
 void write_reg(uint32_t reg, uint32_t v) {
   g_lapic[reg / 4] = v;
@@ -26,25 +29,48 @@ uint32_t read_reg(uint32_t reg) {
 }
 }  // namespace
 
-uint64_t lapic_init(uint32_t hz) {
+LapicCalibration lapic_init(uint32_t hz) {
   const uint64_t base = cpu::rdmsr(cpu::kMsrApicBase);
   cpu::wrmsr(cpu::kMsrApicBase, base | (1u << 11));  // global enable
   g_lapic = reinterpret_cast<volatile uint32_t*>((base & ~0xfffull) + layout::kDirectMapBase);
   write_reg(kRegSvr, 0x100 | arch::kVectorSpurious);
   write_reg(kRegDivide, 0x3);  // divide by 16
   write_reg(kRegLvtTimer, kLvtMasked | arch::kVectorTimer);
-  write_reg(kRegInitCount, 0xffffffffu);
+  // Several windows, each timed by the TSC actually elapsed (not the nominal length), the median
+  // of those that agree kept: under host load one window can stretch (QEMU catches the timer up).
   constexpr uint32_t kWindowUs = 1000;  // counts ~60k at 63 MHz: resolution far below 1%
-  udelay(kWindowUs);
-  const uint32_t elapsed = 0xffffffffu - read_reg(kRegCurCount);
-  const uint64_t khz = static_cast<uint64_t>(elapsed) * 1000 / kWindowUs;
+  auto one_window = [] {
+    write_reg(kRegInitCount, 0xffffffffu);
+    const uint64_t t0 = cpu::rdtsc();
+    const uint32_t c0 = read_reg(kRegCurCount);
+    udelay(kWindowUs);
+    const uint32_t c1 = read_reg(kRegCurCount);
+    const uint64_t ticks = cpu::rdtsc() - t0;
+    return ticks == 0 ? 0 : static_cast<uint64_t>(c0 - c1) * tsc_khz() / ticks;
+  };
+  const RobustEstimate e = robust_estimate(one_window, 5, kCalibrationTolerancePpm, 4);
+  const uint64_t khz = e.value;
   write_reg(kRegInitCount, 0);
   g_hz = hz;
   uint64_t count = khz * 1000 / hz;
   if (count == 0) count = 1;
+  g_khz = khz;
+  g_initial_count = static_cast<uint32_t>(count > 0xffffffffu ? 0xffffffffu : count);
   write_reg(kRegLvtTimer, kLvtPeriodic | arch::kVectorTimer);
-  write_reg(kRegInitCount, static_cast<uint32_t>(count > 0xffffffffu ? 0xffffffffu : count));
-  return khz;
+  write_reg(kRegInitCount, g_initial_count);
+  return LapicCalibration{khz, e.samples, e.rejected, e.ok};
+}
+
+uint64_t lapic_timer_khz() {
+  return g_khz;
+}
+
+uint32_t lapic_initial_count() {
+  return g_initial_count;
+}
+
+uint32_t lapic_current_count() {
+  return g_lapic == nullptr ? 0 : read_reg(kRegCurCount);
 }
 
 uint64_t timer_ticks() {

@@ -8,9 +8,20 @@
 
 namespace glass::drivers {
 
-// Enables the LAPIC and starts the timer at hz, calibrated against the (already calibrated) TSC.
-// Returns the LAPIC timer input frequency in kHz after the divider, for the boot summary.
-uint64_t lapic_init(uint32_t hz);
+struct LapicCalibration {
+  uint64_t khz;       // the timer's input frequency after the divider
+  unsigned windows;   // windows measured
+  unsigned rejected;  // of them, outliers (more than 1 % from the median)
+  bool trusted;       // a majority of windows agreed
+};
+// Enables the LAPIC and starts the timer at hz, calibrated against the (already calibrated) TSC
+// over several windows (the median of those that agree, see kernel/lib/robust_estimate.h).
+LapicCalibration lapic_init(uint32_t hz);
+// The calibrated input frequency (kHz), the periodic count loaded, and the count now (it counts
+// down from lapic_initial_count() to 0 once per tick).
+[[nodiscard]] uint64_t lapic_timer_khz();
+[[nodiscard]] uint32_t lapic_initial_count();
+[[nodiscard]] uint32_t lapic_current_count();
 [[nodiscard]] uint64_t timer_ticks();
 [[nodiscard]] uint32_t timer_hz();
 void lapic_on_timer_tick();

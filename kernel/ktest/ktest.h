@@ -10,8 +10,9 @@
 // (kernel/ktest/runner.cpp) walks them in link order, filtered by the kernel command line
 // (ktest=all | suite[,suite...]), and reports KTAP on COM1. A test fails if any expectation fails,
 // if an after-hook objects, or (for an expected-fault test) if the declared fault does not happen
-// exactly. Hidden suites (name starting with "selftest_") only run when named explicitly: they
-// exist to prove the harness catches failures and panics.
+// exactly. A test may skip itself with a reason (KSKIP) when the machine cannot run it. Hidden
+// suites (name starting with "selftest_") only run when named explicitly: they exist to prove the
+// harness catches failures and panics.
 #pragma once
 
 #include <stdint.h>
@@ -28,9 +29,15 @@ class Context {
   bool check_eq(uint64_t a, uint64_t b, const char* ea, const char* eb, const char* file, int line);
   [[nodiscard]] bool failed() const { return failures_ != 0; }
   [[nodiscard]] unsigned failures() const { return failures_; }
+  // Marks the test skipped, with a reason (KTAP "ok N name # SKIP reason"); the test then returns.
+  // Only for what this machine genuinely cannot run (too little memory), never to hide a failure.
+  void skip(const char* fmt, ...) GLASS_PRINTF_FORMAT(2, 3);
+  [[nodiscard]] const char* skip_reason() const { return skipped_ ? skip_reason_ : nullptr; }
 
  private:
   unsigned failures_ = 0;
+  bool skipped_ = false;
+  char skip_reason_[120] = {};
 };
 
 struct ExpectedFault {
@@ -95,3 +102,8 @@ inline constexpr int kVectorPageFault = 14;
     if (!KEXPECT(cond)) return; \
   } while (0)
 #define KFAIL(...) ktest_ctx.fail(__FILE__, __LINE__, __VA_ARGS__)
+#define KSKIP(...)               \
+  do {                           \
+    ktest_ctx.skip(__VA_ARGS__); \
+    return;                      \
+  } while (0)

@@ -101,7 +101,11 @@ unsigned report_unknown_suites(const char* selection) {
       found = static_cast<size_t>(end - p) == n && __builtin_strncmp(p, (*c)->suite, n) == 0;
     }
     if (!found) {
-      kprintf("# ktest: no suite named '%.*s'\n", static_cast<int>(end - p), p);
+      kprintf("# ktest: no suite named '%.*s'; the suites are:", static_cast<int>(end - p), p);
+      for (CaseIt c = cases_begin(); c != cases_end(); ++c) {
+        if (!suite_seen_before(c) && !is_hidden((*c)->suite)) kprintf(" %s", (*c)->suite);
+      }
+      kprintf("\n");
       ++unknown;
     }
     p = *end == ',' ? end + 1 : end;
@@ -136,8 +140,8 @@ void call_test(void* arg) {
   g_current->fn(*ctx);
 }
 
-// Runs one test; returns true if it passed.
-bool run_one(const Case& c) {
+// Runs one test; returns true if it passed (or skipped itself). *skip: its skip reason, or null.
+bool run_one(const Case& c, char (&skip)[128]) {
   format_to(g_current_name, sizeof g_current_name, "%s.%s", c.suite, c.name);
   g_current = &c;
   Context ctx;
@@ -165,6 +169,8 @@ bool run_one(const Case& c) {
     if ((*h)->after) (*h)->after(ctx);
   }
   g_current = nullptr;
+  skip[0] = '\0';
+  if (ctx.skip_reason() != nullptr) format_to(skip, sizeof skip, "%s", ctx.skip_reason());
   return !ctx.failed();
 }
 
@@ -186,6 +192,14 @@ bool Context::check_eq(uint64_t a, uint64_t b, const char* ea, const char* eb, c
             eb, a, a, b, b);
   }
   return a == b;
+}
+
+void Context::skip(const char* fmt, ...) {
+  skipped_ = true;
+  va_list args;
+  va_start(args, fmt);
+  vformat_to(skip_reason_, sizeof skip_reason_, fmt, args);
+  va_end(args);
 }
 
 void Context::fail(const char* file, int line, const char* fmt, ...) {
@@ -216,8 +230,9 @@ ExitCode run(const char* selection) {
     if (!suite_seen_before(c) && selected(selection, (*c)->suite)) ++suites;
   }
   kprintf("KTAP version 1\n1..%u\n", suites);
-  unsigned failed_total = report_unknown_suites(selection);
-  unsigned passed_total = 0;
+  const unsigned report_unknown_suites_count = report_unknown_suites(selection);
+  unsigned failed_total = report_unknown_suites_count;
+  unsigned passed_total = 0, skipped_total = 0;
   unsigned suite_no = 0;
   for (CaseIt s = cases_begin(); s != cases_end(); ++s) {
     const char* suite = (*s)->suite;
@@ -227,8 +242,14 @@ ExitCode run(const char* selection) {
     kprintf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", suite, count);
     unsigned suite_failed = 0;
     for (unsigned i = 0; i < count; ++i) {
-      const bool ok = run_one(*order[i]);
-      kprintf("    %s %u %s\n", ok ? "ok" : "not ok", i + 1, order[i]->name);
+      char skip[128];
+      const bool ok = run_one(*order[i], skip);
+      if (ok && skip[0] != '\0') {
+        kprintf("    ok %u %s # SKIP %s\n", i + 1, order[i]->name, skip);
+        ++skipped_total;
+      } else {
+        kprintf("    %s %u %s\n", ok ? "ok" : "not ok", i + 1, order[i]->name);
+      }
       report(ok, i + 1, suite, order[i]->name);
       if (ok) {
         ++passed_total;
@@ -240,7 +261,17 @@ ExitCode run(const char* selection) {
     kprintf("%s %u %s\n", suite_failed == 0 ? "ok" : "not ok", ++suite_no, suite);
     report(suite_failed == 0, suite_no, suite, nullptr);
   }
-  kprintf("# ktest: %u passed, %u failed\n", passed_total, failed_total);
+  const unsigned unknown = report_unknown_suites_count;
+  if (suites == 0 && unknown != 0) {
+    // Nothing ran: say that, not "0 passed, 1 failed" as if a test had failed.
+    kprintf("# ktest: no suite matched 'ktest=%s': no test ran (ktest=all runs every suite)\n",
+            selection);
+  } else if (skipped_total != 0) {
+    kprintf("# ktest: %u passed (%u of them skipped), %u failed\n", passed_total, skipped_total,
+            failed_total);
+  } else {
+    kprintf("# ktest: %u passed, %u failed\n", passed_total, failed_total);
+  }
   telemetry::flush(2000);  // bounded: an attached host gets every result before the exit
   return failed_total == 0 ? ExitCode::kSuccess : ExitCode::kTestsFailed;
 }

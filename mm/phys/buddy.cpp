@@ -2,6 +2,7 @@
 // The per-CPU cache in front of order 0 lives in buddy_cpu_cache.cpp.
 #include "mm/phys/buddy.h"
 
+#include "kernel/lib/fail_inject.h"
 #include "kernel/lib/panic.h"
 #include "mm/phys/mm_events.h"
 
@@ -124,8 +125,32 @@ void BuddyAllocator::unclaim(Pfn pfn, unsigned order) const {
   }
 }
 
+namespace {
+// Which injection site a frame allocation of `kind` is (fail_inject.h).
+fail_inject::Site inject_site(FrameKind kind) {
+  switch (kind) {
+    case FrameKind::kPageTable:
+      return fail_inject::Site::kPageTableNode;
+    case FrameKind::kSlab:
+      return fail_inject::Site::kSlabFrame;
+    case FrameKind::kLarge:
+      return fail_inject::Site::kLargeFrames;
+    case FrameKind::kFolio:
+      return fail_inject::Site::kFolio;
+    case FrameKind::kBlockBuffer:
+      return fail_inject::Site::kBlockBuffer;
+    case FrameKind::kTelemetry:
+      return fail_inject::Site::kTelemetry;
+    default:
+      return fail_inject::Site::kOther;
+  }
+}
+}  // namespace
+
 Result<Pfn> BuddyAllocator::alloc(unsigned order, FrameKind kind, OwnerId owner) {
   if (order > kMaxOrder) return Error::kInvalidArgument;
+  if (fail_inject::should_fail(inject_site(kind))) [[unlikely]]
+    return Error::kOutOfMemory;
   if (order == 0) return alloc_cached(kind, owner);
   Pfn pfn = kNoPfn;
   for (int attempt = 0; attempt < 2 && pfn == kNoPfn; ++attempt) {

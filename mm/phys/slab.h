@@ -23,6 +23,7 @@
 
 #include <atomic>
 
+#include "kernel/lib/fail_inject.h"
 #include "kernel/lib/platform.h"
 #include "kernel/lib/result.h"
 #include "kernel/lib/spinlock.h"
@@ -57,6 +58,8 @@ class SlabCache {
   // kOutOfMemory when a new slab is needed and the buddy allocator has none. Inline: the common
   // case is a pop from this CPU's magazine.
   [[nodiscard]] Result<void*> alloc() {
+    if (fail_inject::should_fail(fail_inject::Site::kSlabObject)) [[unlikely]]
+      return Error::kOutOfMemory;
     const uintptr_t irq = glass::platform::irq_save();
     Magazine& m = mags_[glass::platform::current_cpu()];
     if (m.count == 0 && refill(m) == 0) [[unlikely]] {  // refill registers the cache first

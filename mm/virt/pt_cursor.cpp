@@ -74,6 +74,8 @@ Result<void> Cursor::lock_range() {
         auto child = alloc_node(level - 1, pt_->owner(), false);
         if (child.is_error()) {
           n.unlock();
+          pt_ = nullptr;  // it holds no lock now: its destructor must not release a path it never
+                          // took
           return child.error();
         }
         e = table_entry(child.value());

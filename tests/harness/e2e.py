@@ -195,6 +195,33 @@ def check_glass_trace_cli(_accel):
     return not problems, '\n'.join(problems)
 
 
+def check_harness_names_qemu_and_grub_failures(accel):
+    """QEMU that cannot start is named with its own message (not "success": its status 1 is the
+    kernel's success code); memory below the minimum is refused before booting; a guest too small
+    for GRUB is recognised from GRUB's console line at once, not after a timeout; an unknown ktest
+    suite says that no test ran."""
+    problems = []
+    iso = qemu.iso_for('exit_after_ready')
+    r = qemu.boot(iso, mem='1T', accel=accel, timeout=20.0)
+    if not r.kernel_exit.startswith('QEMU did not start: ') or 'memory' not in r.kernel_exit:
+        problems.append(f'--mem 1T: {r.kernel_exit!r}, stderr {r.stderr[-200:]!r}')
+    for mem, want in (('5M', 'Glass needs at least'), ('abc', 'not a memory size')):
+        try:
+            qemu.qemu_args(iso, mem=mem)
+            problems.append(f'--mem {mem} accepted')
+        except qemu.HarnessError as e:
+            if want not in str(e):
+                problems.append(f'--mem {mem}: {e}')
+    r = qemu.boot(iso, mem='3M', accel=accel, timeout=30.0, check_mem=False)
+    if r.kernel_exit.split(' (')[0] != 'GRUB could not load the kernel in 3M' or r.elapsed > 20:
+        problems.append(f'--mem 3M: {r.kernel_exit!r} after {r.elapsed:.1f} s\n' + '\n'.join(r.tail(5)))
+    r = boot_with('ktest=doesnotexist', accel)
+    if not any("no suite matched 'ktest=doesnotexist': no test ran" in ln for ln in r.lines) \
+            or r.kernel_exit != 'tests failed':
+        problems.append('ktest=doesnotexist: ' + '\n'.join(r.tail(5)))
+    return not problems, '\n'.join(problems)
+
+
 def check_debug_batch(_accel):
     p = subprocess.run([GLASS, 'debug', '--batch', '-ex', 'hbreak kernel_start', '-ex', 'continue',
                         '-ex', 'bt'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -216,6 +243,8 @@ CHECKS = [
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
     ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
     ('glass-trace verifies, reports damage and bad input, never crashes', check_glass_trace_cli),
+    ('QEMU and GRUB failures, too little memory and unknown suites are named',
+     check_harness_names_qemu_and_grub_failures),
 ]
 
 # Every other e2e_<area>.py beside this file adds its CHECKS (and the kernel command lines its
@@ -230,7 +259,7 @@ def run(tally, accel):
     # Build every ISO first (grub-mkrescue is not thread-safe with itself on one output dir).
     for cmdline in ('exit_after_ready', 'exit_after_ready bogus_option=1 quiet',
                     'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault',
-                    'ktest=selftest_hang', 'demo=list exit_after_demo',
+                    'ktest=selftest_hang', 'demo=list exit_after_demo', 'ktest=doesnotexist',
                     *[c for m in EXTRA_MODULES for c in getattr(m, 'ISO_CMDLINES', ())]):
         qemu.iso_for(cmdline)
     with ThreadPoolExecutor(max_workers=2) as pool:

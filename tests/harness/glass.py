@@ -65,6 +65,16 @@ def parser():
     fz.add_argument('names', nargs='*', help='which targets (default: all in tests/fuzz)')
     fz.add_argument('--seconds', type=int, default=60, help='per target (default 60)')
 
+    inj = sub.add_parser('inject', help='the full allocation-failure sweep (host every N, kernel every N)')
+    inj.add_argument('--mem', default='512M', help='guest RAM for the kernel sweep')
+    inj.add_argument('--timeout', type=float, default=600.0, help='kernel sweep timeout (s)')
+    inj.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
+    cal = sub.add_parser('calib', help='boot N times under host load; spread of TSC/LAPIC calibration')
+    cal.add_argument('--boots', type=int, default=100)
+    cal.add_argument('--no-load', action='store_true', help='no busy loop on the host')
+    cal.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto')
+
     fmt = sub.add_parser('format', help='apply .clang-format to all project C++ files')
     fmt.add_argument('--check', action='store_true', help='only report files that need it')
     return ap
@@ -88,6 +98,25 @@ def start_inspector(sock):
     print(f'glass: inspector started ({rel_app} --socket {rel_sock}; log {os.path.relpath(log)})')
 
 
+def run_forwarding_stderr(args):
+    """Runs QEMU on this terminal; its stderr is shown as it comes and also kept (to tell a QEMU
+    that could not start from a kernel that exited with success: both are status 1)."""
+    import threading
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE)
+    kept = []
+
+    def pump():
+        for chunk in iter(lambda: proc.stderr.read1(4096), b''):
+            kept.append(chunk)
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    rc = proc.wait()
+    t.join(timeout=2)
+    return rc, b''.join(kept).decode('utf-8', 'replace')
+
+
 def cmd_run(a):
     # tools: glass-trace, for a second terminal; inspector: glass-inspect, unless --no-gui
     gui = not a.no_gui and not a.exit_after_ready
@@ -101,6 +130,9 @@ def cmd_run(a):
     if a.exit_after_ready:
         result = qemu.boot(iso, mem=a.mem, accel=accel, timeout=a.timeout, echo=True,
                            telemetry_socket=sock)
+        if result.qemu_error or result.grub_error:
+            print(f'glass: {result.kernel_exit}', file=sys.stderr)
+            return 1
         if result.ready_line() is None:
             print(f'glass: no ready line ({result.kernel_exit}); last console lines above',
                   file=sys.stderr)
@@ -113,7 +145,12 @@ def cmd_run(a):
     print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)
-    rc = subprocess.call(args)
+    rc, err = run_forwarding_stderr(args)
+    # QEMU's "could not start" status is 1, the kernel's success code: its message decides.
+    start_error = qemu.qemu_start_error(rc, err, [], require_message=True)
+    if start_error:
+        print(f'glass: QEMU did not start: {start_error}', file=sys.stderr)
+        return 1
     # The kernel leaves through isa-debug-exit (QEMU exits (code << 1) | 1): say what it meant and
     # exit 0 only for success, so `./glass run --cmdline "demo=mm exit_after_demo"` scripts well.
     # Quitting QEMU by hand (Ctrl-A X) exits 0 as well.
@@ -142,6 +179,12 @@ def main(argv):
         if a.command == 'fuzz':
             import fuzzing
             return fuzzing.run(a)
+        if a.command == 'inject':
+            import inject
+            return inject.run(a)
+        if a.command == 'calib':
+            import calib
+            return calib.run(a)
         if a.command == 'format':
             import formatting
             return formatting.run(check=a.check)

@@ -1,14 +1,14 @@
 """Parses the KTAP the kernel's ktest runner prints on COM1 (kernel/ktest/runner.cpp).
 
 Shape (KUnit's): a top-level plan of suites; per suite an indented "# Subtest:", a plan and one
-"ok N name" / "not ok N name" line per test, preceded by its "        # file:line: ..."
+"ok N name" / "not ok N name" line per test (a skipped test: "ok N name # SKIP reason"), preceded by its "        # file:line: ..."
 diagnostics. A panic or unexpected exception ends the stream early: the report then names the
 test that was running (the kernel prints "ktest: panic in suite.name") and keeps the decode.
 """
 import re
 from dataclasses import dataclass, field
 
-RESULT_RE = re.compile(r'^    (ok|not ok) (\d+) (\S+)')
+RESULT_RE = re.compile(r'^    (ok|not ok) (\d+) (\S+)(?: # SKIP (.*))?')
 SUBTEST_RE = re.compile(r'^    # Subtest: (\S+)')
 DIAG_RE = re.compile(r'^        # (.*)')
 CRASH_RE = re.compile(r'^ktest: (?:panic|crashed) in (\S+)')
@@ -22,6 +22,7 @@ class TestResult:
     name: str
     ok: bool
     diagnostics: list = field(default_factory=list)
+    skip_reason: str = None  # "ok N name # SKIP reason": the test could not run here
 
     @property
     def full_name(self):
@@ -86,7 +87,8 @@ def parse(lines):
             continue
         m = RESULT_RE.match(line)
         if m and suite is not None:
-            report.tests.append(TestResult(suite, m.group(3), m.group(1) == 'ok', diags))
+            report.tests.append(TestResult(suite, m.group(3), m.group(1) == 'ok', diags,
+                                           m.group(4)))
             diags = []
     if report.panic and report.crashed_in:
         suite_name, _, test_name = report.crashed_in.partition('.')

@@ -35,9 +35,14 @@ class Tally:
         self.verbose = verbose
         self.by_layer = {}  # layer name (without @size) -> [passed, failed]
 
-    def record(self, layer, name, ok, detail=''):
+    def record(self, layer, name, ok, detail='', skip_reason=None):
         counts = self.by_layer.setdefault(layer.split('@')[0], [0, 0])
         counts[0 if ok else 1] += 1
+        if ok and skip_reason:
+            # Counted as passed (it did not fail) but always shown: a skip is never silent.
+            self.passed += 1
+            print(f'  skipped {layer}: {name}: {skip_reason}')
+            return
         if ok:
             self.passed += 1
             if self.verbose:
@@ -116,16 +121,17 @@ def ktest_findings(result):
     did not end cleanly (panic, timeout, QEMU failure): that finding carries the panic decode or,
     failing that, the last console lines."""
     report = ktap.parse(result.lines)
-    findings = [(test.full_name, test.ok, '\n'.join(test.diagnostics)) for test in report.tests]
-    findings += [(f'suite {name}', False, 'no such suite') for name in report.unknown_suites]
+    findings = [(test.full_name, test.ok, '\n'.join(test.diagnostics), test.skip_reason)
+                for test in report.tests]
+    findings += [(f'suite {name}', False, 'no such suite', None) for name in report.unknown_suites]
     if report.started and not report.panic:
         # A broken registry or a truncated stream must not pass as "nothing failed".
         suites = len({t.suite for t in report.tests})
         if not report.tests and not report.unknown_suites:
-            findings.append(('tests ran', False, 'the kernel reported no tests at all'))
+            findings.append(('tests ran', False, 'the kernel reported no tests at all', None))
         elif report.planned_suites is not None and suites != report.planned_suites:
             findings.append(('every planned suite ran', False,
-                             f'planned {report.planned_suites} suites, saw {suites}'))
+                             f'planned {report.planned_suites} suites, saw {suites}', None))
     clean_end = result.kernel_exit in ('success', 'tests failed') and report.started
     if not clean_end or report.panic:
         detail = [f'kernel run ended with: {result.kernel_exit}']
@@ -133,13 +139,13 @@ def ktest_findings(result):
             detail += report.panic[:40]
         else:
             detail += ['last console lines:'] + result.tail()
-        findings.append(('run completed', False, '\n'.join(detail)))
+        findings.append(('run completed', False, '\n'.join(detail), None))
     return findings
 
 
 def record_ktests(t, mem, result):
-    for name, ok, detail in ktest_findings(result):
-        t.record(f'kernel@{mem}', name, ok, detail)
+    for name, ok, detail, skip in ktest_findings(result):
+        t.record(f'kernel@{mem}', name, ok, detail, skip)
 
 
 ALL_LAYERS = ['format', 'lint', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']

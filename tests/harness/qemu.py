@@ -7,9 +7,17 @@ Invariants kept here:
   build/run/ that QEMU serves without waiting for a client.
 - A captured boot never outlives its deadline: the whole QEMU process group is killed.
 - The kernel leaves QEMU through isa-debug-exit: QEMU's status is (code << 1) | 1, decoded here.
+  Status 1 is also what QEMU exits with when it cannot start: that case is told apart by QEMU's
+  own "qemu-system-x86_64: ..." message on stderr and the absence of any console output, and is
+  reported with that message.
+- A boot that stops in GRUB (an "error: ..." line on the console before the kernel's banner, e.g.
+  "out of memory" when the guest is too small to load the kernel) ends at once, named as such,
+  instead of waiting for the timeout.
+- Guest memory below MIN_MEMORY is refused before QEMU starts (parse_mem_bytes).
 """
 import hashlib
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -28,12 +36,37 @@ BASELINE_ISO = os.path.join(BUILD, 'baseline', 'baseline.iso')
 GRUB_CFG = os.path.join(ROOT, 'kernel', 'boot', 'grub.cfg')
 READY_PREFIX = 'GLASS READY'
 
+# The smallest guest memory Glass supports: the kernel boots, and every ktest passes or skips with
+# a reason (README "Requirements"). Below it GRUB itself may fail to load the kernel (about 3.3 MiB).
+MIN_MEMORY = '6M'
+
 # Kernel exit codes (kernel/base/shutdown.h) as QEMU reports them.
 EXIT_NAMES = {1: 'success', 3: 'tests failed', 5: 'panic'}
 
 
 class HarnessError(Exception):
     """A problem the user must fix (missing tool, bad option); printed without a traceback."""
+
+
+_MEM_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$', re.IGNORECASE)
+_MEM_UNIT = {'': 1 << 20, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}
+
+
+def _mem_bytes(mem):
+    m = _MEM_RE.match(str(mem))
+    return int(float(m.group(1)) * _MEM_UNIT[m.group(2).upper()]) if m else None
+
+
+def parse_mem_bytes(mem):
+    """Bytes of guest RAM for a QEMU -m value ('512M', '4G', '6144K', '64' = MiB), or HarnessError
+    with a one-line reason: not a size, or below MIN_MEMORY."""
+    n = _mem_bytes(mem)
+    if n is None:
+        raise HarnessError(f"--mem {mem!r}: not a memory size (use e.g. 512M, 4G or 6144K)")
+    if n < _mem_bytes(MIN_MEMORY):
+        raise HarnessError(f'--mem {mem}: Glass needs at least {MIN_MEMORY} of guest RAM '
+                           f'(README "Requirements")')
+    return n
 
 
 def require_tool(name, package):
@@ -108,7 +141,9 @@ def iso_for(cmdline):
 
 
 def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=False,
-              gdb_port=None, monitor_socket=None):
+              gdb_port=None, monitor_socket=None, check_mem=True):
+    if check_mem:  # off only for the e2e check that boots below the minimum on purpose
+        parse_mem_bytes(mem)
     require_tool('qemu-system-x86_64', 'qemu-system-x86')
     if not os.path.exists(iso):
         raise HarnessError(f'ISO {os.path.relpath(iso, ROOT)} is missing: build first')
@@ -146,10 +181,23 @@ class BootResult:
     ready_at: float = None       # wall seconds from QEMU start to the ready line
     stderr: str = ''
     stderr_note: str = ''        # set when the harness itself had trouble with QEMU
+    mem: str = ''                # the guest RAM it was booted with
+    grub_error: str = None       # GRUB's "error: ..." line, when the boot stopped in GRUB
+
+    @property
+    def qemu_error(self):
+        """QEMU's own message when it could not start (status 1, no console output), else None."""
+        return qemu_start_error(self.status, self.stderr, self.lines)
 
     @property
     def kernel_exit(self):
         """'success', 'tests failed', 'panic', or a description of how QEMU ended."""
+        if self.grub_error:
+            if 'out of memory' in self.grub_error:
+                return f'GRUB could not load the kernel in {self.mem} ({self.grub_error})'
+            return f'GRUB stopped: {self.grub_error}'
+        if self.qemu_error:
+            return f'QEMU did not start: {self.qemu_error}'
         if self.timed_out:
             return 'timeout'
         return EXIT_NAMES.get(self.status, f'qemu status {self.status}')
@@ -161,16 +209,36 @@ class BootResult:
         return self.lines[-n:]
 
 
+def qemu_start_error(status, stderr, lines, require_message=False):
+    """QEMU's own error line if QEMU failed before the guest ran, else None. QEMU's exit status
+    then is 1, the same as the kernel's "success": the console output and QEMU's message on stderr
+    tell the two apart."""
+    if status != 1 or any(ln.strip() for ln in lines):
+        return None
+    msgs = [ln.strip() for ln in stderr.splitlines()
+            if ln.startswith('qemu-system-') and ': warning: ' not in ln]
+    if msgs:
+        return msgs[-1].split(': ', 1)[-1]
+    if require_message:  # the console was not captured: without a message, assume the kernel
+        return None
+    return 'QEMU exited with status 1 before the guest printed anything'
+
+
+
+GRUB_ERROR_RE = re.compile(r'error: ([^.\x1b]*)')
+
+
 def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
-         telemetry_socket=None, monitor_socket=None):
+         telemetry_socket=None, monitor_socket=None, check_mem=True):
     """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready).
     monitor_socket: also serve QEMU's monitor there (off by default)."""
     args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket,
-                     monitor_socket=monitor_socket)
+                     monitor_socket=monitor_socket, check_mem=check_mem)
     start = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
-    result = BootResult()
+    result = BootResult(mem=mem)
+    banner_seen = False
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, 'out')
     sel.register(proc.stderr, selectors.EVENT_READ, 'err')
@@ -201,7 +269,16 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
                         print(line, flush=True)
                     if result.ready_at is None and line.startswith(READY_PREFIX):
                         result.ready_at = time.monotonic() - start
+                    if line.startswith('Glass '):
+                        banner_seen = True
+                    elif not banner_seen and result.grub_error is None:
+                        m = GRUB_ERROR_RE.search(line)
+                        if m:
+                            result.grub_error = m.group(1).strip()
             if stop_at_ready and result.ready_at is not None:
+                break
+            if result.grub_error is not None:
+                time.sleep(0.2)  # let GRUB's next lines arrive for the tail; then stop
                 break
     finally:
         if proc.poll() is None:
@@ -219,7 +296,8 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
         sel.close()
     if partial:
         result.lines.append(partial.decode('utf-8', 'replace').replace('\r', ''))
-    if not result.timed_out and not (stop_at_ready and result.ready_at is not None):
+    if not result.timed_out and not (stop_at_ready and result.ready_at is not None) \
+            and result.grub_error is None:
         result.status = proc.returncode
     if result.stderr_note:
         err.append(result.stderr_note.encode())
