@@ -70,7 +70,9 @@ KTEST(fail_inject, demo_workload_fails_cleanly_at_sampled_allocations) {
     fi::disarm();
     ++runs;
     KEXPECT(fired);
-    if (!r.is_error() || r.error() != Error::kOutOfMemory) {
+    if (r.is_ok() && fi::absorbed_failures() != 0) {
+      // An optional allocation (a slab magazine's prefetch) failed: handled by design.
+    } else if (!r.is_error() || r.error() != Error::kOutOfMemory) {
       KFAIL("N=%lu (%s): the workload did not report out of memory", n, fi::site_name(site));
     }
     const mm::AuditReport a = mm::audit();

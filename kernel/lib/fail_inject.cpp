@@ -11,6 +11,7 @@ constinit std::atomic<uint64_t> g_nth{0};
 constinit std::atomic<bool> g_persistent{false};
 constinit std::atomic<uint64_t> g_checks{0};
 constinit std::atomic<uint64_t> g_failures{0};
+constinit std::atomic<uint64_t> g_absorbed{0};
 constinit std::atomic<uint8_t> g_failed_site{static_cast<uint8_t>(Site::kOther)};
 constinit std::atomic<uint64_t> g_site_checks[kSiteCount] = {};
 
@@ -42,6 +43,7 @@ void arm(uint64_t nth, Mode mode) {
   detail::g_armed.store(false, std::memory_order_relaxed);
   g_checks.store(0, std::memory_order_relaxed);
   g_failures.store(0, std::memory_order_relaxed);
+  g_absorbed.store(0, std::memory_order_relaxed);
   g_failed_site.store(static_cast<uint8_t>(Site::kOther), std::memory_order_relaxed);
   for (auto& c : g_site_checks) c.store(0, std::memory_order_relaxed);
   g_nth.store(nth, std::memory_order_relaxed);
@@ -63,6 +65,14 @@ uint64_t checks() {
 
 uint64_t failures() {
   return g_failures.load(std::memory_order_relaxed);
+}
+
+void absorbed() {
+  g_absorbed.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t absorbed_failures() {
+  return g_absorbed.load(std::memory_order_relaxed);
 }
 
 Site failed_site() {

@@ -14,6 +14,9 @@
 //    Mode::kPersistent every later one too (Mode::kOnce: only the nth). checks() and failures()
 //    tell a driver whether the workload reached the nth allocation at all: a run with
 //    checks() < n completed without an injected failure, which ends an N = 1, 2, ... sweep.
+//  - A failure may be absorbed only where the allocation was optional (a slab magazine's refill
+//    asks for a batch and is satisfied by one object); such code calls absorbed() so a sweep can
+//    tell "the error was handled by design" from "the error was lost".
 //  - The counters are atomics: correct on several CPUs, though which CPU's allocation is "the
 //    nth" then depends on timing. Sweeps run single-threaded workloads.
 #pragma once
@@ -61,6 +64,10 @@ void disarm();
 [[nodiscard]] uint64_t checks();
 // Allocations failed on purpose since arm().
 [[nodiscard]] uint64_t failures();
+// An injected (or real) failure was handled without failing the caller, by design (see the
+// invariants); absorbed_failures() counts them since arm().
+void absorbed();
+[[nodiscard]] uint64_t absorbed_failures();
 // Where the first injected failure happened (kOther before any).
 [[nodiscard]] Site failed_site();
 // Checks per site since arm().
