@@ -16,6 +16,7 @@
 #include "kernel/drivers/tsc.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/address_space.h"
+#include "mm/clear_range.h"
 #include "mm/folio.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
@@ -74,17 +75,6 @@ Result<void> map_block(mm::PageTable& pt, uint64_t va, const Block& b, unsigned 
   const uint64_t step = level == 2 ? 2 * kMiB : mm::kFrameSize;
   for (uint64_t off = 0; off < size; off += step) {
     TRY(c.map(b.phys + off, level, mm::PageProp{.write = true, .user = true}));
-  }
-  return {};
-}
-
-// Removes every mapping in [start, end); raw frames stay allocated (the caller frees them).
-Result<void> unmap_range(mm::PageTable& pt, uint64_t start, uint64_t end) {
-  mm::CursorMut c = TRY(mm::CursorMut::create(pt, start, end));
-  for (;;) {
-    mm::Taken t = TRY(c.take_next(c.end() - c.va()));
-    if (t.kind == mm::Taken::Kind::kNone) break;
-    if (t.kind == mm::Taken::Kind::kSubtree) c.defer_free(static_cast<mm::DetachedTree&&>(t.tree));
   }
   return {};
 }
@@ -160,10 +150,10 @@ Result<void> round(int r) {
   step_wait(kStepMs, "cr3 switched to the round's address space");
 
   // Down again: a partial unmap inside the 2 MiB page splits it first.
-  TRY(unmap_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
+  TRY(mm::clear_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
   step_wait(kStepMs, "2 MiB page split by a partial unmap");
-  TRY(unmap_range(pt, base, base + 64 * kMiB));
-  TRY(unmap_range(pt, 8 * kGiB, 9 * kGiB));
+  TRY(mm::clear_range(pt, base, base + 64 * kMiB));  // raw frames: freed below
+  TRY(mm::clear_range(pt, 8 * kGiB, 9 * kGiB));
   step_wait(kStepMs, "mappings removed");
   for (auto* o : objs) mm::kfree(o);
   for (const auto& b : blocks) TRY(mm::free_frames(b.phys, b.order, b.kind));

@@ -40,7 +40,7 @@ def parser():
 
     test = sub.add_parser('test', help='run every test layer')
     test.add_argument('--layer', action='append',
-                      choices=['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e'],
+                      choices=['format', 'lint', 'host', 'tsan', 'fuzz', 'kernel', 'e2e'],
                       help='run only this layer (repeatable); default: all')
     test.add_argument('--ktest', default='all', help='kernel suites for the kernel layer')
     test.add_argument('--mem', action='append', metavar='SIZE',

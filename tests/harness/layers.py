@@ -1,6 +1,7 @@
 """./glass test: every layer, one tally, one closing line "N passed, M failed".
 
-Layers (in order): format (clang-format clean), host (GoogleTest under ASan+UBSan), tsan
+Layers (in order): format (clang-format clean), lint (clang -Wthread-safety over the portable
+code, plus negative tests that must be rejected: lint_threads.py), host (GoogleTest under ASan+UBSan), tsan
 (multi-threaded stress under ThreadSanitizer), fuzz (a short libFuzzer run per parser of outside
 input), kernel (ktests booted in QEMU at each memory size),
 e2e (whole-product checks: boot to ready, bad input, the harness catching failures and panics,
@@ -50,6 +51,11 @@ def layer_format(t):
     bad = formatting.unformatted()
     t.record('format', 'clang-format clean', not bad,
              'run ./glass format; files: ' + ', '.join(bad) if bad else '')
+
+
+def layer_lint(t):
+    import lint_threads
+    lint_threads.check(t)
 
 
 def run_gtest(t, layer, binary):
@@ -115,7 +121,7 @@ def record_ktests(t, mem, result):
 
 def run_all(a):
     start = time.monotonic()
-    layers = a.layer or ['format', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
+    layers = a.layer or ['format', 'lint', 'host', 'tsan', 'fuzz', 'kernel', 'e2e']
     t = Tally(a.verbose)
     targets = []
     if 'host' in layers or 'e2e' in layers:  # e2e drives host tools (glass-trace)
@@ -131,6 +137,8 @@ def run_all(a):
     print(f"glass test: layers {', '.join(layers)}")
     if 'format' in layers:
         layer_format(t)
+    if 'lint' in layers:
+        layer_lint(t)
     try:
         if targets:
             build.scons(targets)
