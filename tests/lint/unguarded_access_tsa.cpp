@@ -20,17 +20,18 @@
 
 namespace glass::mm {
 
+// Each expectation sits on the line it is about, so the formatter must leave the lines alone.
+// clang-format off
+
 // The VMAs without the mmap lock.
 size_t read_vmas_unlocked(AddressSpace& as) {
-  return as.vma_count_;  // expected-warning {{reading variable 'vma_count_' requires holding mmap
-                         // lock 'as.lock_'}}
+  return as.vma_count_;  // expected-warning {{reading variable 'vma_count_' requires holding mmap lock 'as.lock_'}}
 }
 
 // A read guard is not enough to change them.
 void write_vmas_under_read_guard(AddressSpace& as) {
   MmapReadGuard g(as);
-  as.vma_count_ = 0;  // expected-warning {{writing variable 'vma_count_' requires holding mmap lock
-                      // 'as.lock_' exclusively}}
+  as.vma_count_ = 0;  // expected-warning {{writing variable 'vma_count_' requires holding mmap lock 'as.lock_' exclusively}}
 }
 
 // A write guard is; and the read guard lets the VMAs be read. No warning for these two.
@@ -45,16 +46,13 @@ size_t read_vmas_under_read_guard(AddressSpace& as) {
 
 // A private helper that needs the lock, called without it.
 void find_unlocked(AddressSpace& as) {
-  (void)as.find(
-      0);  // expected-warning {{calling function 'find' requires holding mmap lock 'as.lock_'}}
+  (void)as.find(0);  // expected-warning {{calling function 'find' requires holding mmap lock 'as.lock_'}}
 }
 
 // The buddy allocator's free lists without its spinlock, and with it.
 void buddy_lists_unlocked(BuddyAllocator& b) {
-  b.heads_[0] = kNoPfn;    // expected-warning {{writing variable 'heads_' requires holding spinlock
-                           // 'b.lock_' exclusively}}
-  (void)b.take_locked(0);  // expected-warning {{calling function 'take_locked' requires holding
-                           // spinlock 'b.lock_' exclusively}}
+  b.heads_[0] = kNoPfn;  // expected-warning {{writing variable 'heads_' requires holding spinlock 'b.lock_' exclusively}}
+  (void)b.take_locked(0);  // expected-warning {{calling function 'take_locked' requires holding spinlock 'b.lock_' exclusively}}
 }
 void buddy_lists_locked(BuddyAllocator& b) {
   SpinGuard g(b.lock_);
@@ -64,8 +62,9 @@ void buddy_lists_locked(BuddyAllocator& b) {
 // A guard's lock used after the guard is gone.
 void use_after_guard(BuddyAllocator& b) {
   { SpinGuard g(b.lock_); }
-  ++b.blocks_[0];  // expected-warning {{writing variable 'blocks_' requires holding spinlock
-                   // 'b.lock_' exclusively}}
+  ++b.blocks_[0];  // expected-warning {{writing variable 'blocks_' requires holding spinlock 'b.lock_' exclusively}}
 }
+
+// clang-format on
 
 }  // namespace glass::mm
