@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/layout.h"
 #include "kernel/ktest/ktest.h"
 #include "mm/address_space.h"
+#include "mm/clear_range.h"
 #include "mm/kernel_space.h"
 #include "mm/pt_cursor.h"
 #include "mm/unique_frame.h"
