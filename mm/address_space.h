@@ -63,9 +63,9 @@ class AddressSpace {
       return f(VmaRef(*v));
     }
   }
-  // first VMA with end > va
+  // The first VMA with end > va.
   [[nodiscard]] size_t lower_bound(uint64_t va) const TA_REQ_SHARED(lock_);
-  // no VMA straddles va afterwards
+  // Afterwards no VMA straddles va.
   [[nodiscard]] Result<void> split_at(uint64_t va) TA_REQ(lock_);
   [[nodiscard]] Result<void> fault_in(uint64_t va, bool write, bool exec) TA_REQ_SHARED(lock_);
   // Maps a fresh zero folio at every unmapped page of [start, end) (inside a VMA) through one
