@@ -12,6 +12,7 @@
 #include "mm/phys/folio.h"
 #include "mm/phys/kmalloc.h"
 #include "mm/virt/address_space.h"
+#include "mm/virt/clear_range.h"
 #include "mm/virt/pt_cursor.h"
 
 namespace glass::mm {
@@ -40,17 +41,6 @@ Result<void> map_block(PageTable& pt, uint64_t va, const Block& b, unsigned leve
   return {};
 }
 
-// Removes every mapping in [start, end); raw frames stay allocated (the caller frees them).
-Result<void> unmap_range(PageTable& pt, uint64_t start, uint64_t end) {
-  CursorMut c = TRY(CursorMut::create(pt, start, end));
-  for (;;) {
-    Taken t = TRY(c.take_next(c.end() - c.va()));
-    if (t.kind == Taken::Kind::kNone) break;
-    if (t.kind == Taken::Kind::kSubtree) c.defer_free(static_cast<DetachedTree&&>(t.tree));
-  }
-  return {};
-}
-
 // What a round holds outside the address space's own bookkeeping; see the file comment.
 class RoundOwned {
  public:
@@ -62,8 +52,8 @@ class RoundOwned {
     // cannot be created here (a missing node it would have to allocate) means nothing is mapped
     // below that node, which is just as good.
     if (raw_mapped) {
-      (void)unmap_range(pt_, base_, base_ + kRawSpan);
-      (void)unmap_range(pt_, kHugeVa, kHugeVa + kGiB);
+      (void)clear_range(pt_, base_, base_ + kRawSpan);
+      (void)clear_range(pt_, kHugeVa, kHugeVa + kGiB);
     }
     for (void* o : objs) kfree(o);
     for (const Block& b : blocks) free_block(b);
@@ -165,10 +155,10 @@ Result<void> demo_round(int r, const DemoHooks& hooks) {
   step(hooks, kStepMs, "cr3 switched to the round's address space");
 
   // Down again: a partial unmap inside the 2 MiB page splits it first.
-  TRY(unmap_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
+  TRY(clear_range(pt, base + 32 * kMiB + 64 * 1024, base + 32 * kMiB + 128 * 1024));
   step(hooks, kStepMs, "2 MiB page split by a partial unmap");
-  TRY(unmap_range(pt, base, base + kRawSpan));
-  TRY(unmap_range(pt, kHugeVa, kHugeVa + kGiB));
+  TRY(clear_range(pt, base, base + kRawSpan));
+  TRY(clear_range(pt, kHugeVa, kHugeVa + kGiB));
   own.raw_mapped = false;
   step(hooks, kStepMs, "mappings removed");
   for (auto*& o : own.objs) kfree(std::exchange(o, nullptr));

@@ -16,6 +16,10 @@
 #include "kernel/telemetry/telemetry.h"
 #include "mm/demo_workload.h"
 #include "mm/mm.h"
+#include "mm/phys/folio.h"
+#include "mm/phys/kmalloc.h"
+#include "mm/virt/address_space.h"
+#include "mm/virt/clear_range.h"
 
 namespace glass {
 namespace {

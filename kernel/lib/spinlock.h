@@ -5,7 +5,9 @@
 // early return. The guard disables interrupts on this CPU while held (restored in reverse order on
 // release), so a lock taken in an interrupt handler cannot deadlock against its own CPU. Ticket
 // order makes waiting FIFO-fair. Holding a lock records the CPU that took it, so a recursive take
-// panics instead of hanging.
+// panics instead of hanging. For clang's -Wthread-safety, SpinLock is a capability and SpinGuard
+// a scoped capability (kernel/lib/thread_annotations.h): data declared TA_GUARDED(some_lock)
+// cannot be touched outside a SpinGuard on that lock.
 #pragma once
 
 #include <stdint.h>
@@ -13,10 +15,11 @@
 #include <atomic>
 
 #include "kernel/lib/platform.h"
+#include "kernel/lib/thread_annotations.h"
 
 namespace glass {
 
-class SpinLock {
+class TA_CAP("spinlock") SpinLock {
  public:
   constexpr SpinLock() = default;
   SpinLock(const SpinLock&) = delete;
@@ -33,8 +36,8 @@ class SpinLock {
 
  private:
   friend class SpinGuard;
-  void lock();
-  void unlock();
+  void lock() TA_ACQ();
+  void unlock() TA_REL();
 
   std::atomic<uint32_t> next_{0};
   std::atomic<uint32_t> serving_{0};
@@ -42,10 +45,12 @@ class SpinLock {
   std::atomic<uint64_t> contended_{0};
 };
 
-class [[nodiscard]] SpinGuard {
+class [[nodiscard]] TA_SCOPED_CAP SpinGuard {
  public:
-  explicit SpinGuard(SpinLock& lock) : lock_(lock), irq_(platform::irq_save()) { lock_.lock(); }
-  ~SpinGuard() {
+  explicit SpinGuard(SpinLock& lock) TA_ACQ(lock) : lock_(lock), irq_(platform::irq_save()) {
+    lock_.lock();
+  }
+  ~SpinGuard() TA_REL() {
     lock_.unlock();
     platform::irq_restore(irq_);
   }

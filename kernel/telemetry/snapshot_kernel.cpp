@@ -117,7 +117,7 @@ bool folio_refs(Framer& f, mm::Pfn p, mm::Pfn q) {
       continue;
     }
     const uint64_t count = uint64_t{1} << order;
-    const uint32_t refs = mm::refcount_ref(t[p]).load(std::memory_order_relaxed);
+    const uint32_t refs = mm::load_refcount(t[p]);
     if (refs != 0 && !f.emit([&](ByteWriter& w) { return encode::folio_ref(w, p, count, refs); }))
       return false;
     p += count;

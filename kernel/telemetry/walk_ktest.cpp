@@ -6,22 +6,13 @@
 #include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
 #include "mm/virt/address_space.h"
+#include "mm/virt/clear_range.h"
 #include "mm/virt/pt_cursor.h"
 
 namespace glass::telemetry {
 namespace {
 
 constexpr uint64_t kVa4k = 0x400000, kVa2m = 0x600000, kMiB = 1ull << 20;
-
-Result<void> unmap_all(mm::PageTable& pt, uint64_t start, uint64_t end) {
-  mm::CursorMut c = TRY(mm::CursorMut::create(pt, start, end));
-  for (;;) {
-    mm::Taken t = TRY(c.take_next(c.end() - c.va()));
-    if (t.kind == mm::Taken::Kind::kNone) break;
-    if (t.kind == mm::Taken::Kind::kSubtree) c.defer_free(static_cast<mm::DetachedTree&&>(t.tree));
-  }
-  return {};
-}
 
 // The asid telemetry registered for this table (its root is unique among live spaces).
 uint32_t asid_of(mm::PageTable& pt) {
@@ -70,7 +61,7 @@ KTEST(telemetry, walk_follows_the_tables_mm_built) {
   KEXPECT_EQ(n, 0);
   KEXPECT_EQ(static_cast<int>(internal::walk(0xfffffff0u, kVa4k, lv, n)),
              static_cast<int>(WalkStatus::kUnknownAsid));
-  KEXPECT(unmap_all(pt, kVa4k, kVa2m + 2 * kMiB).is_ok());
+  KEXPECT(mm::clear_range(pt, kVa4k, kVa2m + 2 * kMiB).is_ok());  // raw frames: freed below
   KEXPECT(mm::free_frames(small.value(), 0, mm::FrameKind::kLarge).is_ok());
   KEXPECT(mm::free_frames(big.value(), 9, mm::FrameKind::kLarge).is_ok());
 }

@@ -8,7 +8,7 @@
 
 namespace glass::mm {
 
-void BuddyAllocator::reset(const FrameTable* table) {
+void BuddyAllocator::reset(FrameTable* table) {
   SpinGuard guard(lock_);
   table_ = table;
   for (unsigned o = 0; o <= kMaxOrder; ++o) {
@@ -25,7 +25,7 @@ void BuddyAllocator::set_counts(const uint64_t counts[kFrameKindCount]) {
 }
 
 void BuddyAllocator::push(Pfn pfn, unsigned order) {
-  const FrameTable& t = *table_;
+  FrameTable& t = *table_;
   FrameDesc& d = t[pfn];
   d.free_order = static_cast<uint8_t>(order);
   d.u.free.prev = kNoPfn;
@@ -36,7 +36,7 @@ void BuddyAllocator::push(Pfn pfn, unsigned order) {
 }
 
 void BuddyAllocator::remove(Pfn pfn, unsigned order) {
-  const FrameTable& t = *table_;
+  FrameTable& t = *table_;
   FrameDesc& d = t[pfn];
   if (d.u.free.prev != kNoPfn) {
     t[d.u.free.prev].u.free.next = d.u.free.next;
@@ -94,7 +94,7 @@ void BuddyAllocator::release_locked(Pfn pfn, unsigned order) {
 
 // The frames left every list (or a CPU cache), so they are ours alone: no lock needed.
 void BuddyAllocator::claim(Pfn pfn, unsigned order, FrameKind kind, OwnerId owner) const {
-  const FrameTable& t = *table_;
+  FrameTable& t = *table_;
   const Pfn n = Pfn{1} << order;
   for (Pfn i = 0; i < n; ++i) {
     FrameDesc& d = t[pfn + i];
@@ -114,7 +114,7 @@ void BuddyAllocator::claim(Pfn pfn, unsigned order, FrameKind kind, OwnerId owne
 
 // The frames are kBusy and ours; make them plain free frames on no list.
 void BuddyAllocator::unclaim(Pfn pfn, unsigned order) const {
-  const FrameTable& t = *table_;
+  FrameTable& t = *table_;
   const Pfn n = Pfn{1} << order;
   for (Pfn i = 0; i < n; ++i) {
     FrameDesc& d = t[pfn + i];

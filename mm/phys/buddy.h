@@ -36,7 +36,7 @@ class BuddyAllocator {
   BuddyAllocator& operator=(const BuddyAllocator&) = delete;
 
   // Boot only (single-threaded): forget everything and describe `table`.
-  void reset(const FrameTable* table);
+  void reset(FrameTable* table);
   // Boot only: frames [begin, end) are kFree in the table and on no list; hand them over.
   void add_free_run(Pfn begin, Pfn end);
   // Boot only: the kind census after mm::init placed the boot kinds.
@@ -63,10 +63,10 @@ class BuddyAllocator {
     int64_t kind_delta[kFrameKindCount] = {};  // written by its CPU only, atomically
   };
 
-  void push(Pfn pfn, unsigned order);    // lock held
-  void remove(Pfn pfn, unsigned order);  // lock held
-  [[nodiscard]] Pfn take_locked(unsigned order);
-  void release_locked(Pfn pfn, unsigned order);  // frames already kFree, on no list
+  void push(Pfn pfn, unsigned order) TA_REQ(lock_);
+  void remove(Pfn pfn, unsigned order) TA_REQ(lock_);
+  [[nodiscard]] Pfn take_locked(unsigned order) TA_REQ(lock_);
+  void release_locked(Pfn pfn, unsigned order) TA_REQ(lock_);  // frames already kFree, on no list
   void claim(Pfn pfn, unsigned order, FrameKind kind, OwnerId owner) const;
   void unclaim(Pfn pfn, unsigned order) const;
 
@@ -83,11 +83,13 @@ class BuddyAllocator {
   [[nodiscard]] bool audit_free_block(Pfn pfn, unsigned order, AuditReport& report) const;
 
   mutable SpinLock lock_;
-  const FrameTable* table_ = nullptr;
-  Pfn heads_[kMaxOrder + 1] = {kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn,
-                               kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn};
-  uint64_t blocks_[kMaxOrder + 1] = {};
-  uint64_t counts_[kFrameKindCount] = {};
+  // The descriptors' free_order and u.free links are lock_'s too, but they live in the frame
+  // table, where the analysis cannot name this lock (a descriptor's guard depends on its kind).
+  FrameTable* table_ = nullptr;
+  Pfn heads_[kMaxOrder + 1] TA_GUARDED(lock_) = {kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn,
+                                                 kNoPfn, kNoPfn, kNoPfn, kNoPfn, kNoPfn};
+  uint64_t blocks_[kMaxOrder + 1] TA_GUARDED(lock_) = {};
+  uint64_t counts_[kFrameKindCount] TA_GUARDED(lock_) = {};
   CpuFrames cpu_[glass::platform::kMaxCpus] = {};
 };
 

@@ -15,7 +15,7 @@ void report(Pfn pfn, uint32_t refcount) {
 
 // Increment unless zero; panics instead of passing kMaxRefs.
 bool inc_not_zero(Pfn pfn) {
-  FrameDesc& d = frame_table()[pfn];
+  FrameDesc& d = frame_table_mut()[pfn];
   auto count = refcount_ref(d);
   uint32_t c = count.load(std::memory_order_relaxed);
   do {
@@ -33,7 +33,7 @@ bool inc_not_zero(Pfn pfn) {
 Result<Folio> Folio::alloc(unsigned order, OwnerId owner) {
   const PhysAddr phys = TRY(alloc_frames(order, FrameKind::kFolio, owner));
   const Pfn pfn = phys_to_pfn(phys);
-  refcount_ref(frame_table()[pfn]).store(1, std::memory_order_release);
+  refcount_ref(frame_table_mut()[pfn]).store(1, std::memory_order_release);
   report(pfn, 1);
   return Folio(pfn);
 }
@@ -47,9 +47,8 @@ Result<Folio> Folio::try_get(FrameRef head) {
 
 Result<Folio> Folio::adopt_phys(PhysAddr phys) {
   const Pfn pfn = TRY(frame_table().pfn_of(phys));
-  FrameDesc& d = frame_table()[pfn];
-  if (load_kind(d) != FrameKind::kFolio || d.alloc_order == kTailOrder ||
-      refcount_ref(d).load(std::memory_order_relaxed) == 0) {
+  const FrameDesc& d = frame_table()[pfn];
+  if (load_kind(d) != FrameKind::kFolio || d.alloc_order == kTailOrder || load_refcount(d) == 0) {
     return Error::kNotFound;
   }
   return Folio(pfn);
@@ -63,13 +62,13 @@ void Folio::get_existing() {
 }
 
 uint32_t Folio::refcount() const {
-  return refcount_ref(frame_table()[pfn_]).load(std::memory_order_relaxed);
+  return load_refcount(frame_table()[pfn_]);
 }
 
 void Folio::put() {
   if (pfn_ == kNoPfn) return;
   const Pfn pfn = std::exchange(pfn_, kNoPfn);
-  FrameDesc& d = frame_table()[pfn];
+  FrameDesc& d = frame_table_mut()[pfn];
   // acq_rel: the last holder must see every other holder's writes before the frame is reused.
   const uint32_t old = refcount_ref(d).fetch_sub(1, std::memory_order_acq_rel);
   if (old == 0) panic("mm: folio frame %u (owner %u) refcount underflow", pfn, load_owner(d));

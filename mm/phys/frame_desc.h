@@ -112,6 +112,11 @@ inline void store_owner(FrameDesc& d, OwnerId o) {
   return std::atomic_ref<uint8_t>(d.flags);
 }
 
+[[nodiscard]] inline uint32_t load_refcount(const FrameDesc& d) {
+  return std::atomic_ref<uint32_t>(const_cast<uint32_t&>(d.u.folio.refcount))
+      .load(std::memory_order_relaxed);
+}
+
 [[nodiscard]] inline std::atomic_ref<uint32_t> refcount_ref(FrameDesc& d) {
   return std::atomic_ref<uint32_t>(d.u.folio.refcount);
 }

@@ -29,8 +29,11 @@ class FrameTable {
 
   [[nodiscard]] Pfn size() const { return count_; }
   [[nodiscard]] bool contains(Pfn pfn) const { return pfn < count_; }
-  [[nodiscard]] FrameDesc& operator[](Pfn pfn) const { return descs_[pfn]; }
-  [[nodiscard]] FrameDesc* data() const { return descs_; }
+  // A const table lends read-only descriptors (readers: the inspector's snapshot, audits, the
+  // handles' queries); changing one needs the mutable table (mm::frame_table_mut()).
+  [[nodiscard]] const FrameDesc& operator[](Pfn pfn) const { return descs_[pfn]; }
+  [[nodiscard]] FrameDesc& operator[](Pfn pfn) { return descs_[pfn]; }
+  [[nodiscard]] const FrameDesc* data() const { return descs_; }
 
   // The frame at `phys`: kInvalidArgument if misaligned or beyond the table.
   [[nodiscard]] Result<Pfn> pfn_of(PhysAddr phys) const;

@@ -33,8 +33,13 @@ extern FrameTable g_table;
 extern BuddyAllocator g_buddy;
 }  // namespace detail
 
-// The descriptor table, for handles and the inspector.
+// The descriptor table, read-only: for the inspector, audits and queries.
 [[nodiscard]] inline const FrameTable& frame_table() {
+  return detail::g_table;
+}
+// The same table for mm's own writers (allocators, handles, page-table nodes): whoever owns a
+// frame by its kind (mm/phys/frame_desc.h) may change its descriptor.
+[[nodiscard]] inline FrameTable& frame_table_mut() {
   return detail::g_table;
 }
 [[nodiscard]] inline BuddyAllocator& buddy() {

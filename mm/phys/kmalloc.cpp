@@ -47,7 +47,7 @@ void kfree(void* ptr) {
     panic("mm: kfree(%p): phys %#llx is outside the frame table", ptr,
           static_cast<unsigned long long>(phys));
   }
-  FrameDesc& d = t[pfn];
+  const FrameDesc& d = t[pfn];
   const FrameKind kind = load_kind(d);
   if (kind == FrameKind::kSlab) {
     d.u.slab.cache->free_in(ptr, phys, d);

@@ -53,8 +53,8 @@ class SlabRegistry {
 
  private:
   static constinit inline SpinLock lock_;
-  static constinit inline SlabCache* head_ = nullptr;
-  static constinit inline OwnerId next_id_ = kOwnerDynamicBase;
+  static constinit inline SlabCache* head_ TA_GUARDED(lock_) = nullptr;
+  static constinit inline OwnerId next_id_ TA_GUARDED(lock_) = kOwnerDynamicBase;
 };
 
 namespace {
@@ -68,7 +68,7 @@ void SlabCache::register_slow() {
 }
 
 void SlabCache::link(Pfn* head, Pfn pfn, uint16_t which) {
-  const FrameTable& t = frame_table();
+  FrameTable& t = frame_table_mut();
   auto& s = t[pfn].u.slab;
   s.list = which;
   s.prev = kNoPfn;
@@ -78,7 +78,7 @@ void SlabCache::link(Pfn* head, Pfn pfn, uint16_t which) {
 }
 
 void SlabCache::unlink(Pfn* head, Pfn pfn) {
-  const FrameTable& t = frame_table();
+  FrameTable& t = frame_table_mut();
   auto& s = t[pfn].u.slab;
   if (s.prev != kNoPfn) {
     t[s.prev].u.slab.next = s.next;
@@ -98,7 +98,7 @@ Result<void> SlabCache::grow() {
     o->next = static_cast<uint16_t>(i + 1 < capacity_ ? i + 1 : kSlabNoObject);
     o->poison = kPoison;
   }
-  auto& s = frame_table()[pfn].u.slab;
+  auto& s = frame_table_mut()[pfn].u.slab;
   s.cache = this;
   s.free_index = 0;
   s.in_use = 0;
@@ -112,7 +112,7 @@ Result<void> SlabCache::grow() {
 void* SlabCache::take_locked() {
   if (partial_ == kNoPfn && grow().is_error()) return nullptr;
   const Pfn pfn = partial_;
-  auto& s = frame_table()[pfn].u.slab;
+  auto& s = frame_table_mut()[pfn].u.slab;
   if (s.in_use == 0) --empty_;
   auto* o = reinterpret_cast<FreeObject*>(slab_base(pfn) + uint32_t{s.free_index} * size_);
   s.free_index = o->next;
@@ -127,7 +127,7 @@ void* SlabCache::take_locked() {
 
 void SlabCache::give_back_locked(void* obj) {
   const Pfn pfn = phys_to_pfn(platform::virt_to_phys(obj));
-  auto& s = frame_table()[pfn].u.slab;
+  auto& s = frame_table_mut()[pfn].u.slab;
   if (s.in_use == 0) panic("mm: free to empty slab frame %u (cache %s)", pfn, name_);
   auto* o = static_cast<FreeObject*>(obj);
   const uint32_t offset = static_cast<uint32_t>(platform::virt_to_phys(obj) & (kFrameSize - 1));
@@ -229,7 +229,7 @@ void SlabCache::destroy() {
     while (partial_ != kNoPfn) {
       const Pfn pfn = partial_;
       unlink(&partial_, pfn);
-      frame_table()[pfn].u.slab.cache = nullptr;
+      frame_table_mut()[pfn].u.slab.cache = nullptr;
       buddy().free(pfn, 0, FrameKind::kSlab);
     }
     slabs_ = 0;

@@ -30,7 +30,7 @@ class UniqueFrame : public ScopedAccess<UniqueFrame<K>> {
   // Takes back ownership parked by into_phys(). kInvalidArgument for a misaligned or out-of-range
   // address; panics if the frame is not K or is not parked (someone else owns it).
   [[nodiscard]] static Result<UniqueFrame> from_phys(PhysAddr phys) {
-    const FrameTable& t = frame_table();
+    FrameTable& t = frame_table_mut();
     const Pfn pfn = TRY(t.pfn_of(phys));
     FrameDesc& d = t[pfn];
     if (load_kind(d) != K) t.ownership_panic(pfn, K, "adopted from a raw address");
@@ -68,7 +68,7 @@ class UniqueFrame : public ScopedAccess<UniqueFrame<K>> {
   // Gives up the handle but not the frame: ownership now lives in the returned address until
   // from_phys() takes it back.
   [[nodiscard]] PhysAddr into_phys() && {
-    flags_ref(frame_table()[pfn_]).fetch_or(kFlagDetached, std::memory_order_acq_rel);
+    flags_ref(frame_table_mut()[pfn_]).fetch_or(kFlagDetached, std::memory_order_acq_rel);
     return pfn_to_phys(std::exchange(pfn_, kNoPfn));
   }
 

@@ -6,6 +6,7 @@
 
 #include "mm/phys/folio.h"
 #include "mm/phys/kmalloc.h"
+#include "mm/virt/clear_range.h"
 #include "mm/virt/kernel_space.h"
 #include "mm/virt/pt_cursor.h"
 
@@ -16,58 +17,13 @@ namespace {
 constinit AddressSpace* g_active = nullptr;
 constinit std::atomic<OwnerId> g_next_owner{kOwnerDynamicBase + 0x10000};
 
-// Folio references whose PTEs are gone wait here until the TLB flush; then they drop.
-class ReleaseBatch {
- public:
-  explicit ReleaseBatch(CursorMut& c) : c_(c) {}
-  ~ReleaseBatch() { drain(); }
-  void add(PhysAddr phys) {
-    if (n_ == kMax) drain();
-    phys_[n_++] = phys;
-  }
-  void drain() {
-    c_.flush_tlb();
-    for (size_t i = 0; i < n_; ++i) {
-      auto f = Folio::adopt_phys(phys_[i]);  // the reference the PTE held; dropped here
-      if (f.is_error())
-        panic("mm: PTE mapped %#llx, which is no folio", (unsigned long long)phys_[i]);
-    }
-    n_ = 0;
-  }
-
- private:
-  static constexpr size_t kMax = 32;
-  CursorMut& c_;
-  PhysAddr phys_[kMax];
-  size_t n_ = 0;
-};
-
-// Takes every page out of [start, end) of `pt` and drops the folio references they held.
+// Takes every page out of [start, end) of `pt` and drops the folio reference each PTE held
+// (after the TLB flush: mm/virt/clear_range.h).
 Result<void> drop_pages(PageTable& pt, uint64_t start, uint64_t end) {
-  CursorMut c = TRY(CursorMut::create(pt, start, end));
-  ReleaseBatch batch(c);
-  for (;;) {
-    Taken t = TRY(c.take_next(c.end() - c.va()));
-    if (t.kind == Taken::Kind::kNone) break;
-    if (t.kind == Taken::Kind::kMapped) {
-      batch.add(t.phys);
-      continue;
-    }
-    batch.drain();  // the TLB forgets the sub-tree's pages before their frames go
-    t.tree.for_each_leaf([](uint64_t, Pte e, unsigned) {
-      auto f = Folio::adopt_phys(e.phys());
-      if (f.is_error())
-        panic("mm: PTE mapped %#llx, which is no folio", (unsigned long long)e.phys());
-    });
-  }
-  return {};
-}
-
-// The same rules as for a new VMA: aligned, non-empty, canonical, user half.
-Result<void> check_user_range(uint64_t start, uint64_t len) {
-  auto probe = VmaNew::anonymous(start, len, Prot{});
-  if (probe.is_error()) return probe.error();
-  return {};
+  return clear_range(pt, start, end, [](PhysAddr phys, unsigned) {
+    auto f = Folio::adopt_phys(phys);  // the reference the PTE held; dropped here
+    if (f.is_error()) panic("mm: PTE mapped %#llx, which is no folio", (unsigned long long)phys);
+  });
 }
 
 }  // namespace
@@ -142,16 +98,29 @@ Result<void> AddressSpace::fault_in(uint64_t va, bool write, bool exec) {
   const Vma* v = find(va);
   if (v == nullptr) return Error::kNotFound;
   if ((write && !v->prot.write) || (exec && !v->prot.exec)) return Error::kPermissionDenied;
-  Folio folio = TRY(Folio::alloc(0, owner_));
-  folio.with_mapped([](PageBytes b) { __builtin_memset(b.data, 0, b.size); });
   const uint64_t page = va & ~(kFrameSize - 1);
-  CursorMut c = TRY(CursorMut::create(pt_, page, page + kFrameSize));
-  auto r = c.map(folio.phys(), 1, v->page_prop());
-  if (r.is_error()) {
+  return fill_pages(page, page + kFrameSize, v->page_prop());
+}
+
+// One cursor for the whole range: one descent, one set of locks, one TLB batch and one cursor's
+// worth of telemetry, however many pages. The range lies inside a VMA (checked when the VMA was
+// made), so the cursor's own range check cannot fail here.
+Result<void> AddressSpace::fill_pages(uint64_t start, uint64_t end, PageProp prop) {
+  CursorMut c = TRY(CursorMut::create(pt_, start, end));
+  while (c.va() < c.end()) {
+    Folio folio = TRY(Folio::alloc(0, owner_));
+    folio.with_mapped([](PageBytes b) { __builtin_memset(b.data, 0, b.size); });
+    const uint64_t va = c.va();
+    auto r = c.map(folio.phys(), 1, prop);
+    if (r.is_ok()) {
+      (void)std::move(folio).into_phys();  // the PTE holds this reference now
+      continue;
+    }
     // Another CPU filled it first: its page stands, ours goes back.
-    return r.error() == Error::kAlreadyExists ? Result<void>{} : r;
+    if (r.error() != Error::kAlreadyExists) return r;
+    if (va + kFrameSize == c.end()) break;
+    TRY(c.jump(va + kFrameSize));
   }
-  (void)std::move(folio).into_phys();  // the PTE holds this reference now
   return {};
 }
 
@@ -173,6 +142,7 @@ Result<void> AddressSpace::protect_pages(uint64_t start, uint64_t end, Prot prot
 
 // ---------------------------------------------------------------- guarded operations
 Result<void> MmapWriteGuard::map(VmaNew&& vma) {
+  as_.lock_.assert_held();
   const Vma v = vma.vma();
   const size_t i = as_.lower_bound(v.start);
   if (i < as_.vma_count_ && as_.vmas_[i].start < v.end) return Error::kAlreadyExists;
@@ -181,20 +151,20 @@ Result<void> MmapWriteGuard::map(VmaNew&& vma) {
   as_.vmas_[i] = v;
   ++as_.vma_count_;
   if (vma.populates()) {
-    for (uint64_t va = v.start; va < v.end; va += kFrameSize) {
-      auto r = as_.fault_in(va, false, false);
-      if (r.is_error()) {
-        (void)unmap(v.start, v.end - v.start);
-        return r;
-      }
+    auto r = as_.fill_pages(v.start, v.end, v.page_prop());
+    if (r.is_error()) {
+      (void)unmap(v.start, v.end - v.start);  // the cursor is gone: its range can be locked again
+      return r;
     }
   }
   return {};
 }
 
 Result<void> MmapWriteGuard::unmap(uint64_t start, uint64_t len) {
-  TRY(check_user_range(start, len));
+  as_.lock_.assert_held();
   const uint64_t end = start + len;
+  // The rule of mm/virt/va_range.h, here because it must refuse before any VMA changes.
+  TRY(check_va_range(Half::kUser, start, end));
   TRY(as_.split_at(start));
   TRY(as_.split_at(end));
   const size_t first = as_.lower_bound(start);
@@ -207,8 +177,10 @@ Result<void> MmapWriteGuard::unmap(uint64_t start, uint64_t len) {
 }
 
 Result<void> MmapWriteGuard::protect(uint64_t start, uint64_t len, Prot prot) {
-  TRY(check_user_range(start, len));
+  as_.lock_.assert_held();
   const uint64_t end = start + len;
+  // The rule of mm/virt/va_range.h, here because it must refuse before any VMA changes.
+  TRY(check_va_range(Half::kUser, start, end));
   // Every byte must be inside some VMA before anything changes.
   for (uint64_t at = start; at < end;) {
     const Vma* v = as_.find(at);
@@ -224,6 +196,7 @@ Result<void> MmapWriteGuard::protect(uint64_t start, uint64_t len, Prot prot) {
 }
 
 const Vma& VmaMut::as_vma() const {
+  as_.lock_.assert_held();  // a VmaMut exists only inside MmapWriteGuard::with_vma_mut
   return *as_.find(start_);
 }
 

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "kernel/lib/result.h"
+#include "kernel/lib/thread_annotations.h"
 #include "mm/virt/mmap_lock.h"
 #include "mm/virt/page_table.h"
 #include "mm/virt/vma.h"
@@ -46,11 +47,13 @@ class AddressSpace {
   AddressSpace(PageTable&& pt, OwnerId owner) : pt_(std::move(pt)), owner_(owner) {}
   ~AddressSpace();
 
-  [[nodiscard]] const Vma* find(uint64_t va) const;
+  [[nodiscard]] const Vma* find(uint64_t va) const TA_REQ_SHARED(lock_);
   // f(VmaRef) for the VMA containing va (f's result), or kNotFound. Callers hold the mmap lock:
   // the read and write guards both lend their views through this one place.
   template <typename F>
-  auto call_with_vma(uint64_t va, F&& f) const -> Result<decltype(f(std::declval<VmaRef>()))> {
+  using VmaResult = Result<decltype(std::declval<F&>()(std::declval<VmaRef>()))>;
+  template <typename F>
+  VmaResult<F> call_with_vma(uint64_t va, F&& f) const TA_REQ_SHARED(lock_) {
     const Vma* v = find(va);
     if (v == nullptr) return Error::kNotFound;
     if constexpr (std::is_void_v<decltype(f(std::declval<VmaRef>()))>) {
@@ -60,17 +63,22 @@ class AddressSpace {
       return f(VmaRef(*v));
     }
   }
-  [[nodiscard]] size_t lower_bound(uint64_t va) const;  // first VMA with end > va
-  [[nodiscard]] Result<void> split_at(uint64_t va);     // no VMA straddles va afterwards
-  [[nodiscard]] Result<void> fault_in(uint64_t va, bool write, bool exec);
+  // The first VMA with end > va.
+  [[nodiscard]] size_t lower_bound(uint64_t va) const TA_REQ_SHARED(lock_);
+  // Afterwards no VMA straddles va.
+  [[nodiscard]] Result<void> split_at(uint64_t va) TA_REQ(lock_);
+  [[nodiscard]] Result<void> fault_in(uint64_t va, bool write, bool exec) TA_REQ_SHARED(lock_);
+  // Maps a fresh zero folio at every unmapped page of [start, end) (inside a VMA) through one
+  // cursor; pages already present stay. Touches no VMA: the page table's locks order it.
+  [[nodiscard]] Result<void> fill_pages(uint64_t start, uint64_t end, PageProp prop);
   [[nodiscard]] Result<void> unmap_pages(uint64_t start, uint64_t end);
   [[nodiscard]] Result<void> protect_pages(uint64_t start, uint64_t end, Prot prot);
 
   PageTable pt_;
   OwnerId owner_;
   MmapLock lock_;
-  Vma vmas_[kMaxVmas];
-  size_t vma_count_ = 0;
+  Vma vmas_[kMaxVmas] TA_GUARDED(lock_);
+  size_t vma_count_ TA_GUARDED(lock_) = 0;
 };
 
 // The single owner of an AddressSpace; destroying it unmaps everything and frees the tables.
@@ -93,13 +101,21 @@ class UniqueAddressSpace {
   AddressSpace* as_;
 };
 
-class MmapReadGuard {
+// The guards are scoped capabilities: holding one is holding `as.lock_` for the analysis. Their
+// methods reach the VMAs through as_, which the analysis cannot tie to the lock the constructor
+// took, so each re-asserts it (mm/virt/mmap_lock.h: checked at run time too).
+class TA_SCOPED_CAP MmapReadGuard {
  public:
-  explicit MmapReadGuard(AddressSpace& as) : as_(as), held_(true) { as_.lock_.lock_shared(); }
-  // Takes the lock only if no writer holds it; held() says whether it did.
+  explicit MmapReadGuard(AddressSpace& as) TA_ACQ_SHARED(as.lock_) : as_(as), held_(true) {
+    as_.lock_.lock_shared();
+  }
+  // Takes the lock only if no writer holds it; held() says whether it did. A constructor cannot
+  // be a conditional acquire for the analysis, so it counts as held; every method checks held()
+  // before it touches anything.
   struct TryOnly {};
-  MmapReadGuard(AddressSpace& as, TryOnly) : as_(as), held_(as.lock_.try_lock_shared()) {}
-  ~MmapReadGuard() {
+  MmapReadGuard(AddressSpace& as, TryOnly) TA_ACQ_SHARED(as.lock_)
+      : as_(as), held_(try_take(as.lock_)) {}
+  ~MmapReadGuard() TA_REL() {
     if (held_) as_.lock_.unlock_shared();
   }
   [[nodiscard]] bool held() const { return held_; }
@@ -112,26 +128,35 @@ class MmapReadGuard {
   template <typename F>
   auto with_vma(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaRef>()))> {
     if (!held()) return Error::kBusy;
+    as_.lock_.assert_held_shared();
     return as_.call_with_vma(va, std::forward<F>(f));
   }
-  [[nodiscard]] size_t vma_count() const { return held_ ? as_.vma_count_ : 0; }
+  [[nodiscard]] size_t vma_count() const {
+    if (!held_) return 0;
+    as_.lock_.assert_held_shared();
+    return as_.vma_count_;
+  }
   // Fills the page at va with a zero page if a VMA allows the access. kNotFound: no VMA;
   // kPermissionDenied: the VMA forbids it; kOutOfMemory; kBusy: a try-only guard did not get
   // the lock.
   [[nodiscard]] Result<void> fault_in(uint64_t va, bool write, bool exec = false) {
     if (!held_) return Error::kBusy;
+    as_.lock_.assert_held_shared();
     return as_.fault_in(va, write, exec);
   }
 
  private:
+  static bool try_take(MmapLock& lock) TA_NO_THREAD_SAFETY_ANALYSIS {
+    return lock.try_lock_shared();
+  }
   AddressSpace& as_;
   bool held_;
 };
 
-class MmapWriteGuard {
+class TA_SCOPED_CAP MmapWriteGuard {
  public:
-  explicit MmapWriteGuard(AddressSpace& as) : as_(as) { as_.lock_.lock(); }
-  ~MmapWriteGuard() { as_.lock_.unlock(); }
+  explicit MmapWriteGuard(AddressSpace& as) TA_ACQ(as.lock_) : as_(as) { as_.lock_.lock(); }
+  ~MmapWriteGuard() TA_REL() { as_.lock_.unlock(); }
   MmapWriteGuard(const MmapWriteGuard&) = delete;
   MmapWriteGuard& operator=(const MmapWriteGuard&) = delete;
   MmapWriteGuard(MmapWriteGuard&&) = delete;
@@ -148,10 +173,12 @@ class MmapWriteGuard {
 
   template <typename F>
   auto with_vma(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaRef>()))> {
+    as_.lock_.assert_held();
     return as_.call_with_vma(va, std::forward<F>(f));
   }
   template <typename F>
   auto with_vma_mut(uint64_t va, F&& f) -> Result<decltype(f(std::declval<VmaMut&>()))> {
+    as_.lock_.assert_held();
     const Vma* v = as_.find(va);
     if (v == nullptr) return Error::kNotFound;
     VmaMut m(as_, v->start);
@@ -162,7 +189,10 @@ class MmapWriteGuard {
       return f(m);
     }
   }
-  [[nodiscard]] size_t vma_count() const { return as_.vma_count_; }
+  [[nodiscard]] size_t vma_count() const {
+    as_.lock_.assert_held();
+    return as_.vma_count_;
+  }
 
  private:
   AddressSpace& as_;

@@ -129,16 +129,6 @@ PageTable::~PageTable() {
   root_ = kNoPfn;
 }
 
-Result<void> PageTable::check_range(uint64_t start, uint64_t end) const {
-  if (start >= end) return Error::kInvalidArgument;
-  if (((start | end) & (kFrameSize - 1)) != 0) return Error::kInvalidArgument;
-  if (!is_canonical(start) || !is_canonical(end - 1)) return Error::kInvalidArgument;
-  if ((start < kUserEnd) != (end - 1 < kUserEnd)) return Error::kInvalidArgument;
-  if (half_ == Half::kUser && start >= kKernelStart) return Error::kPermissionDenied;
-  if (half_ == Half::kKernel && start < kUserEnd) return Error::kInvalidArgument;
-  return {};
-}
-
 size_t PageTable::node_count() const {
   const PtNode root = PtNode(root_);
   size_t n = 1;

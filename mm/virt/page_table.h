@@ -17,10 +17,9 @@
 #include "kernel/lib/result.h"
 #include "mm/phys/audit_report.h"
 #include "mm/virt/pt_node.h"
+#include "mm/virt/va_range.h"
 
 namespace glass::mm {
-
-enum class Half : uint8_t { kUser, kKernel };
 
 class PageTable {
  public:
@@ -43,11 +42,13 @@ class PageTable {
   [[nodiscard]] uint64_t va_begin() const { return half_ == Half::kUser ? 0 : kKernelStart; }
   [[nodiscard]] uint64_t va_end() const { return half_ == Half::kUser ? kUserEnd : kKernelEnd; }
 
-  // Why [start, end) cannot be a cursor range here, if it cannot: kInvalidArgument for an empty
-  // or wrapped range, a misaligned bound, a non-canonical address, a range crossing the canonical
-  // hole, or (on a kernel table) a user-half range; kPermissionDenied for any kernel-half address
-  // on a user table.
-  [[nodiscard]] Result<void> check_range(uint64_t start, uint64_t end) const;
+  // Why [start, end) cannot be a cursor range here, if it cannot: check_va_range for this
+  // table's half (mm/virt/va_range.h). kInvalidArgument for an empty or wrapped range, a misaligned
+  // bound, a non-canonical address, a range crossing the canonical hole, or (on a kernel table) a
+  // user-half range; kPermissionDenied for any kernel-half address on a user table.
+  [[nodiscard]] Result<void> check_range(uint64_t start, uint64_t end) const {
+    return check_va_range(half_, start, end);
+  }
 
   // The entry flags of a node pointer: user-half nodes let leaves decide user access.
   [[nodiscard]] uint64_t table_flags(uint64_t va) const {

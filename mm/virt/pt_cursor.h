@@ -164,8 +164,7 @@ class CursorMut : public Cursor {
       if ((slot.load(std::memory_order_relaxed) & pte::kPresent) != 0) {
         return Error::kAlreadyExists;
       }
-      slot.store(phys | prop.to_flags(), std::memory_order_relaxed);
-      ++frame_table()[path_[0]].u.pt.nr_children;
+      PtNode(path_[0]).fill(slot, Pte(phys | prop.to_flags()));
       move_forward();
       return {};
     }

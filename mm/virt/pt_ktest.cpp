@@ -6,6 +6,7 @@
 #include "kernel/ktest/ktest.h"
 #include "mm/phys/unique_frame.h"
 #include "mm/virt/address_space.h"
+#include "mm/virt/clear_range.h"
 #include "mm/virt/kernel_space.h"
 #include "mm/virt/layout.h"
 #include "mm/virt/pt_cursor.h"
@@ -30,15 +31,9 @@ Result<Mapping> translate(PageTable& pt, uint64_t va) {
 }
 
 // Removes everything from the 1 GiB around kScratch, nodes included (the cursor covers the
-// whole level-3 entry, so take_next returns the level-2 sub-tree).
+// whole level-3 entry, so the level-2 sub-tree goes whole). The frames are the tests' own.
 void clear_scratch() {
-  auto c = CursorMut::create(*kernel_page_table(), kScratch, kScratch + kGiB);
-  if (c.is_error()) return;
-  for (;;) {
-    auto t = c.value().take_next(c.value().end() - c.value().va());
-    if (t.is_error() || t.value().kind == Taken::Kind::kNone) return;
-    if (t.value().kind == Taken::Kind::kSubtree) c.value().defer_free(std::move(t.value().tree));
-  }
+  (void)clear_range(*kernel_page_table(), kScratch, kScratch + kGiB);
 }
 
 KTEST(pt, kernel_runs_on_mm_page_tables) {

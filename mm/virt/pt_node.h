@@ -8,9 +8,14 @@
 //    ways in and out, so the buddy allocator's kind check catches a node freed twice or a data
 //    frame freed as a node.
 //  - Entries and nr_children are read and written only by the holder of the node's lock (a
-//    cursor: see mm/virt/pt_cursor.h for the protocol). A contended acquire measures its wait
-//    (lock_timed); an uncontended one never reads the clock. Entries are stored atomically anyway,
-//    because the MMU walks them concurrently.
+//    cursor: see mm/virt/pt_cursor.h for the protocol). Clang's thread-safety analysis cannot check
+//    this: the lock is a word in the frame's descriptor, found at run time from a frame number,
+//    and a cursor holds a whole set of them from creation to destruction, across calls; the
+//    analysis only knows locks named by an expression and held within one scope. The type does
+//    what it can instead: store/fill/replace and the lock are reachable only from Cursor,
+//    PageTable (creation and teardown, no cursor alive) and DetachedTree (nodes out of any tree). A
+//    contended acquire measures its wait (lock_timed); an uncontended one never reads the clock.
+//    Entries are stored atomically anyway, because the MMU walks them concurrently.
 //  - nr_children == the number of present entries, always.
 //  - A detached node is out of its tree: nothing may map through it, and it is freed only after
 //    the TLB can no longer hold translations through it (mm/virt/tlb.h).
@@ -32,7 +37,7 @@ class PtNode {
 
   [[nodiscard]] Pfn pfn() const { return pfn_; }
   [[nodiscard]] PhysAddr phys() const { return pfn_to_phys(pfn_); }
-  [[nodiscard]] FrameDesc& desc() const { return frame_table()[pfn_]; }
+  [[nodiscard]] FrameDesc& desc() const { return frame_table_mut()[pfn_]; }
   [[nodiscard]] unsigned level() const { return desc().u.pt.level; }
   [[nodiscard]] unsigned nr_children() const { return desc().u.pt.nr_children; }
   [[nodiscard]] bool detached() const {
@@ -46,7 +51,13 @@ class PtNode {
   void store(unsigned i, Pte e) const {
     const bool was = load(i).present();
     std::atomic_ref<uint64_t>(entries()[i]).store(e.raw(), std::memory_order_relaxed);
-    if (was != e.present()) desc().u.pt.nr_children += e.present() ? 1 : -1;
+    if (was != e.present()) count_children(e.present() ? 1 : -1);
+  }
+  // The cursor's 4 KiB fast path: `slot` is an entry of this node that the caller just saw empty
+  // (through its own pointer to the entries, to skip the direct-map translation); `e` is present.
+  void fill(std::atomic_ref<uint64_t> slot, Pte e) const {
+    slot.store(e.raw(), std::memory_order_relaxed);
+    count_children(1);
   }
   // Rewrites a present entry in place (same presence, so no count change).
   void replace(unsigned i, Pte e) const {
@@ -82,6 +93,10 @@ class PtNode {
     return waited != 0 ? waited : 1;
   }
   void unlock() const { lock_word().store(0, std::memory_order_release); }
+  // The one place nr_children changes after alloc_node (store and fill keep it in step).
+  void count_children(int delta) const {
+    desc().u.pt.nr_children = static_cast<uint16_t>(desc().u.pt.nr_children + delta);
+  }
   void mark_detached() const {
     flags_ref(desc()).fetch_or(kFlagNodeDetached, std::memory_order_acq_rel);
   }
@@ -95,7 +110,7 @@ class PtNode {
 [[nodiscard]] inline Result<PtNode> alloc_node(unsigned level, OwnerId owner, bool locked) {
   PageTableFrame frame = TRY(PageTableFrame::alloc(owner));
   frame.with_mapped([](PageBytes b) { __builtin_memset(b.data, 0, b.size); });
-  FrameDesc& d = frame_table()[frame.pfn()];
+  FrameDesc& d = frame_table_mut()[frame.pfn()];
   d.u.pt.nr_children = 0;
   d.u.pt.level = static_cast<uint8_t>(level);
   d.u.pt.reserved = 0;

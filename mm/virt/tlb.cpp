@@ -15,7 +15,7 @@ void set_tlb_shootdown_hook(TlbShootdownHook hook) {
 void TlbBatch::defer_free(DetachedTree&& tree) {
   if (!tree.owns()) return;
   const Pfn root = std::move(tree).release();
-  frame_table()[root].u.pt.next_stray = deferred_;
+  frame_table_mut()[root].u.pt.next_stray = deferred_;
   deferred_ = root;
 }
 

@@ -15,6 +15,7 @@
 
 #include "kernel/lib/result.h"
 #include "mm/virt/pte.h"
+#include "mm/virt/va_range.h"
 
 namespace glass::mm {
 
@@ -40,16 +41,12 @@ class AddressSpace;
 
 class VmaNew {
  public:
-  // Anonymous, demand-zero memory at [start, start + len). kInvalidArgument: empty, misaligned,
-  // wrapping, non-canonical or crossing the canonical hole; kPermissionDenied: in the kernel half.
+  // Anonymous, demand-zero memory at [start, start + len): check_va_range for the user half
+  // (mm/virt/va_range.h). kInvalidArgument: empty, misaligned, wrapping, non-canonical or crossing
+  // the canonical hole; kPermissionDenied: in the kernel half. A VMA's range is never checked
+  // again: its pages and its splits lie inside it.
   [[nodiscard]] static Result<VmaNew> anonymous(uint64_t start, uint64_t len, Prot prot) {
-    if (len == 0 || ((start | len) & (kFrameSize - 1)) != 0 || start + len < start) {
-      return Error::kInvalidArgument;
-    }
-    const uint64_t last = start + len - 1;
-    if (!is_canonical(start) || !is_canonical(last)) return Error::kInvalidArgument;
-    if (start >= kKernelStart) return Error::kPermissionDenied;
-    if (last >= kUserEnd) return Error::kInvalidArgument;
+    TRY(check_va_range(Half::kUser, start, start + len));  // a wrapped start + len is < start
     return VmaNew(Vma{start, start + len, prot});
   }
   // Setup only: fault every page in when the VMA is mapped instead of on first touch.

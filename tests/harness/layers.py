@@ -1,7 +1,8 @@
 """./glass test: every layer, one tally, one closing line "N passed, M failed".
 
 Layers (in order): format (clang-format clean), lint (every #include against the layer table
-of docs/architecture.md), host (GoogleTest under ASan+UBSan), tsan
+of docs/architecture.md; clang -Wthread-safety over the portable code, plus negative tests that
+must be rejected: lint_threads.py), host (GoogleTest under ASan+UBSan), tsan
 (multi-threaded stress under ThreadSanitizer), fuzz (a short libFuzzer run per parser of outside
 input), kernel (ktests booted in QEMU at each memory size),
 e2e (whole-product checks: boot to ready, bad input, the harness catching failures and panics,
@@ -77,6 +78,8 @@ def layer_lint(t):
     import lint_layers
     ok, detail = lint_layers.check()
     t.record('lint', 'includes follow the layer table (docs/architecture.md)', ok, detail)
+    import lint_threads
+    lint_threads.check(t)
 
 
 def layer_format(t):

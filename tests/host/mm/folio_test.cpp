@@ -41,7 +41,7 @@ TEST_F(FolioTest, TryGetIncrementsOnlyIfAlive) {
     EXPECT_EQ(a.refcount(), 2u);
   }
   // A count of zero (a folio on its way out) is never resurrected.
-  FrameDesc& d = frame_table()[head.pfn()];
+  FrameDesc& d = frame_table_mut()[head.pfn()];
   refcount_ref(d).store(0);
   EXPECT_EQ(Folio::try_get(head).error(), Error::kNotFound);
   refcount_ref(d).store(1);
@@ -65,9 +65,9 @@ using FolioDeathTest = MmTest;
 
 TEST_F(FolioDeathTest, OverflowPanics) {
   Folio a = Folio::alloc(0, 30).release_value();
-  refcount_ref(frame_table()[a.ref().pfn()]).store(Folio::kMaxRefs);
+  refcount_ref(frame_table_mut()[a.ref().pfn()]).store(Folio::kMaxRefs);
   EXPECT_DEATH({ Folio b = a; }, "folio frame [0-9]+ \\(owner 30\\) refcount overflow");
-  refcount_ref(frame_table()[a.ref().pfn()]).store(1);
+  refcount_ref(frame_table_mut()[a.ref().pfn()]).store(1);
 }
 
 TEST_F(FolioDeathTest, FreeingAFolioAsSomethingElsePanics) {

@@ -1,6 +1,9 @@
 // Address spaces and VMAs on the host: demand-zero faults backed by folios, unmap and protect with
 // VMA splitting, the exact error for every bad request, the kernel half refused, nothing leaked.
 #include "mm/virt/address_space.h"
+#include <atomic>
+#include "mm/phys/mm_events.h"
+#include "mm/virt/address_space.h"
 #include "mm/virt/kernel_space.h"
 #include "tests/host/pt/pt_fixture.h"
 
@@ -177,6 +180,89 @@ TEST_F(AddressSpaceTest, VmaTableFillsUpWithAnError) {
   }
   EXPECT_EQ(w.map(VmaNew::anonymous(kA - 2 * kFrameSize, kFrameSize, Prot{}).value()).error(),
             Error::kOverflow);
+}
+
+// Counts the cursors begun while installed as the host's lock sink (mm/phys/mm_events.h).
+std::atomic<uint64_t> g_cursor_begins{0};
+void count_cursor_begins(telemetry::MsgType type, uint64_t, uint64_t, uint64_t) {
+  if (type == telemetry::MsgType::kCursorBegin) g_cursor_begins.fetch_add(1);
+}
+class CursorCount {
+ public:
+  CursorCount() {
+    g_cursor_begins = 0;
+    telemetry::mm_events::g_host_lock_sink.store(&count_cursor_begins);
+  }
+  ~CursorCount() { telemetry::mm_events::g_host_lock_sink.store(nullptr); }
+  [[nodiscard]] uint64_t begins() const { return g_cursor_begins.load(); }
+};
+
+TEST_F(AddressSpaceTest, PopulateMapsTheWholeVmaThroughOneCursor) {
+  constexpr uint64_t kPages = 64;
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  MmapWriteGuard w(*as);
+  {
+    CursorCount count;
+    VmaNew vma =
+        VmaNew::anonymous(kA - 32 * kFrameSize, kPages * kFrameSize, Prot{true, false}).value();
+    ASSERT_TRUE(w.map(std::move(vma.populate(true))).is_ok());
+    EXPECT_EQ(count.begins(), 1u) << "one cursor for the populated range, not one per page";
+  }
+  EXPECT_EQ(folio_frames(), folios_ + kPages);
+  for (uint64_t i = 0; i < kPages; ++i) {
+    const uint64_t va = kA - 32 * kFrameSize + i * kFrameSize;
+    const Mapping m = translate(as->page_table(), va).value();
+    EXPECT_TRUE(m.mapped && m.prop.write && m.prop.user) << std::hex << va;
+  }
+  AuditReport r;
+  as->page_table().audit(r);  // nr_children exact after the fast path filled the leaves
+  EXPECT_TRUE(r.ok) << r.message;
+  ASSERT_TRUE(w.unmap(kA - 32 * kFrameSize, kPages * kFrameSize).is_ok());
+  EXPECT_EQ(folio_frames(), folios_);
+}
+
+TEST_F(AddressSpaceTest, FaultInFillsOnePageWithOneCursorAndKeepsAPresentOne) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  {
+    MmapWriteGuard w(*as);
+    ASSERT_TRUE(w.map(VmaNew::anonymous(kA, 4 * kFrameSize, Prot{true, false}).value()).is_ok());
+  }
+  MmapReadGuard g(*as);
+  {
+    CursorCount count;
+    ASSERT_TRUE(g.fault_in(kA + kFrameSize + 8, true).is_ok());
+    EXPECT_EQ(count.begins(), 1u);
+  }
+  const PhysAddr first = translate(as->page_table(), kA + kFrameSize).value().phys;
+  ASSERT_TRUE(g.fault_in(kA + kFrameSize, false).is_ok());  // already there: stays
+  EXPECT_EQ(translate(as->page_table(), kA + kFrameSize).value().phys, first);
+  EXPECT_EQ(folio_frames(), folios_ + 1);
+}
+
+// One rule (mm/virt/va_range.h): a VMA and a user table's cursor accept and refuse the same ranges,
+// with the same error.
+TEST_F(AddressSpaceTest, VmasAndCursorsShareOneRangeRule) {
+  UniqueAddressSpace as = UniqueAddressSpace::create().value();
+  const struct {
+    uint64_t start, len;
+  } cases[] = {{kA, kFrameSize},
+               {kA + 1, kFrameSize},
+               {kA, 100},
+               {kA, 0},
+               {0xfffffffffffff000ull, 0x2000},
+               {0x0000800000000000ull, kFrameSize},
+               {0x00007ffffffff000ull, 0x2000},
+               {0x00007ffffffff000ull, kFrameSize},
+               {0xffff800000000000ull, kFrameSize},
+               {0, kFrameSize}};
+  for (const auto& c : cases) {
+    auto vma = VmaNew::anonymous(c.start, c.len, Prot{});
+    auto range = as->page_table().check_range(c.start, c.start + c.len);
+    ASSERT_EQ(vma.is_ok(), range.is_ok()) << std::hex << c.start << " + " << c.len;
+    if (vma.is_error()) {
+      EXPECT_EQ(vma.error(), range.error()) << std::hex << c.start;
+    }
+  }
 }
 
 TEST(AddressSpaceNoKernel, CreateNeedsTheKernelTable) {

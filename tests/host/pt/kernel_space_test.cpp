@@ -124,12 +124,12 @@ TEST_F(KernelSpace, AuditFindsNodesThatAreNotPageTableFrames) {
   auto* l3 =
       static_cast<uint64_t*>(platform::phys_to_virt(root[pte_index(va, 4)] & pte::kAddrMask));
   l3[pte_index(va, 3)] = impostor.phys() | pte::kPresent | pte::kWrite;
-  frame_table()[phys_to_pfn(root[pte_index(va, 4)] & pte::kAddrMask)].u.pt.nr_children++;
+  frame_table_mut()[phys_to_pfn(root[pte_index(va, 4)] & pte::kAddrMask)].u.pt.nr_children++;
   const AuditReport r = audit_kernel_page_tables();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(std::strstr(r.message, "is folio"), nullptr) << r.message;
   l3[pte_index(va, 3)] = 0;
-  frame_table()[phys_to_pfn(root[pte_index(va, 4)] & pte::kAddrMask)].u.pt.nr_children--;
+  frame_table_mut()[phys_to_pfn(root[pte_index(va, 4)] & pte::kAddrMask)].u.pt.nr_children--;
   EXPECT_TRUE(audit_kernel_page_tables().ok);
 }
 
