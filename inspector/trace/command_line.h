@@ -56,23 +56,23 @@ inline std::string after(const std::string& s, const std::string& prefix) {
 }
 }  // namespace detail
 
-// One line from a CLI11 parse error.
+// One line from a CLI11 parse error. Matched on CLI11's message text (2.1.2), since its error
+// names are not all distinct (an unexpected argument carries the app's name).
 inline std::string one_line(const CLI::ParseError& e) {
   const std::string m = e.what();
   const std::string name = e.get_name();
+  std::string rest = detail::after(m, "The following argument was not expected: ");
+  if (!rest.empty()) return "unknown argument '" + rest + "'";
+  rest = detail::after(m, "The following arguments were not expected: ");
+  if (!rest.empty()) return "unknown arguments: " + rest;
   if (name == "ValidationError") {
-    // "--opt: wants ..." -> "--opt wants ..."; a positional's name has no dashes.
+    // "--opt: --opt wants ..." or "--opt: wants ..." -> "--opt wants ..."
     const auto colon = m.find(": ");
-    if (colon != std::string::npos && m.compare(colon + 2, 5, "wants") == 0)
-      return m.substr(0, colon) + " " + m.substr(colon + 2);
-    return m;
-  }
-  if (name == "ExtrasError") {
-    std::string rest = detail::after(m, "The following argument was not expected: ");
-    if (!rest.empty()) return "unknown argument '" + rest + "'";
-    rest = detail::after(m, "The following arguments were not expected: ");
-    if (!rest.empty()) return "unknown arguments: " + rest;
-    return m;
+    if (colon == std::string::npos) return m;
+    const std::string opt = m.substr(0, colon), said = m.substr(colon + 2);
+    if (said.rfind(opt + " ", 0) == 0) return said;
+    if (said.rfind("wants", 0) == 0) return opt + " " + said;
+    return said;
   }
   if (name == "ArgumentMismatch") {
     const auto colon = m.find(':');
@@ -82,14 +82,13 @@ inline std::string one_line(const CLI::ParseError& e) {
     return m;
   }
   if (name == "RequiredError") {
-    const std::string what = m.size() > 12 && m.compare(m.size() - 12, 12, " is required") == 0
-                                 ? m.substr(0, m.size() - 12)
-                                 : std::string();
-    if (!what.empty()) return "missing " + what;
+    const std::string tail = " is required";
+    if (m.size() > tail.size() && m.compare(m.size() - tail.size(), tail.size(), tail) == 0)
+      return "missing " + m.substr(0, m.size() - tail.size());
     return m;
   }
   if (name == "ConversionError") {
-    const std::string rest = detail::after(m, "Could not convert: ");
+    rest = detail::after(m, "Could not convert: ");
     const auto eq = rest.find(" = ");
     if (eq != std::string::npos)
       return rest.substr(0, eq) + ": cannot use '" + rest.substr(eq + 3) + "'";
