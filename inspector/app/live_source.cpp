@@ -4,7 +4,6 @@
 #include <cinttypes>
 #include <cstdio>
 
-
 namespace glass::inspector::app {
 
 using telemetry::MsgType;
@@ -103,10 +102,10 @@ void LiveSource::pump(Clock::time_point now) {
       case SessionNote::kSync: {
         if (state_ != LinkState::kAttached) break;
         const StateModel& m = session_.model();
-        set_state(LinkState::kAttached,
-                  m.sync() == Sync::kSynced
-                      ? "attached to " + path_ + ", synced"
-                      : "attached to " + path_ + ", " + sync_name(m.sync()) + ": " + m.sync_reason());
+        set_state(LinkState::kAttached, m.sync() == Sync::kSynced
+                                            ? "attached to " + path_ + ", synced"
+                                            : "attached to " + path_ + ", " + sync_name(m.sync()) +
+                                                  ": " + m.sync_reason());
         break;
       }
       case SessionNote::kRefused:
@@ -127,7 +126,8 @@ void LiveSource::try_connect(Clock::time_point now) {
   record_end_ = TraceEnd::kHostLeft;
   set_state(LinkState::kAttached, "attached to " + path_ + ", waiting for the snapshot");
   const auto out = session_.take_outgoing();
-  if (!sock_->write_all(out.data(), out.size(), error)) lost("HELLO could not be sent: " + error, now);
+  if (!sock_->write_all(out.data(), out.size(), error))
+    lost("HELLO could not be sent: " + error, now);
 }
 
 void LiveSource::lost(const std::string& why, Clock::time_point now) {

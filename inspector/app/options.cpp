@@ -37,8 +37,8 @@ constexpr const char* kViewNames[kViewCount] = {"tree",     "frames", "locks",  
 
 // A value that must not be empty ("--socket wants a path").
 CLI::Validator nonempty(const std::string& sentence) {
-  return CLI::Validator(
-      [sentence](std::string& v) { return v.empty() ? sentence : std::string(); }, "");
+  return CLI::Validator([sentence](std::string& v) { return v.empty() ? sentence : std::string(); },
+                        "");
 }
 
 // WxH, each 1..16384: both halves checked by the same CLI11 validator as every other number.
@@ -79,35 +79,36 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
   auto* o_record = app.add_option("--record", record)->check(nonempty("wants an output file"));
   auto* o_at = app.add_option("--at-event", at_event)
                    ->check(cli::whole<uint64_t>("--at-event wants an event number", 0, 1e15));
-  auto* o_view = app.add_option("--view", view)->check(CLI::Validator(
-      [](std::string& v) {
-        return view_from_flag(v) ? std::string()
-                                 : "unknown view '" + v +
-                                       "' (tree, frames, locks, walk, timeline, log, invariants, "
-                                       "block)";
-      },
-      "VIEW"));
+  auto* o_view =
+      app.add_option("--view", view)
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                return view_from_flag(v)
+                           ? std::string()
+                           : "unknown view '" + v +
+                                 "' (tree, frames, locks, walk, timeline, log, invariants, "
+                                 "block)";
+              },
+              "VIEW"));
   auto* o_shot = app.add_option("--screenshot", shot)->check(nonempty("wants an output file"));
   auto* o_size = app.add_option("--size", size)->check(size_validator());
   auto* o_scale = app.add_option("--scale", scale)
                       ->check(cli::real("--scale wants a number from 0.5 to 4", 0.5, 4.0));
   auto* o_va = app.add_option("--walk-va", walk_va)
-                   ->check(cli::whole<uint64_t>("--walk-va wants an address (0x... or decimal)",
-                                                0, 18446744073709551615.0));
-  auto* o_asid = app.add_option("--walk-asid", walk_asid)
-                     ->check(cli::whole<uint64_t>("--walk-asid wants an address-space id", 0,
-                                                  4294967295.0));
+                   ->check(cli::whole<uint64_t>("--walk-va wants an address (0x... or decimal)", 0,
+                                                18446744073709551615.0));
+  auto* o_asid =
+      app.add_option("--walk-asid", walk_asid)
+          ->check(cli::whole<uint64_t>("--walk-asid wants an address-space id", 0, 4294967295.0));
   auto* o_status = app.add_option("--status-file", status)->check(nonempty("wants a path"));
   auto* o_exit = app.add_option("--exit-after", exit_after)
                      ->check(cli::real("--exit-after wants seconds (0 to 86400)", 0, 86400));
-  auto* o_sync =
-      app.add_option("--sync-timeout", sync_timeout)
-          ->check(cli::real("--sync-timeout wants seconds (more than 0, up to 86400)", 1e-6,
-                            86400));
-  auto* o_bench =
-      app.add_option("--bench-frames", bench)
-          ->check(cli::whole<uint64_t>("--bench-frames wants a frame count from 10 to 100000", 10,
-                                       100000));
+  auto* o_sync = app.add_option("--sync-timeout", sync_timeout)
+                     ->check(cli::real("--sync-timeout wants seconds (more than 0, up to 86400)",
+                                       1e-6, 86400));
+  auto* o_bench = app.add_option("--bench-frames", bench)
+                      ->check(cli::whole<uint64_t>(
+                          "--bench-frames wants a frame count from 10 to 100000", 10, 100000));
   // CLI11 reads argv back to front.
   std::vector<std::string> rev(args.rbegin(), args.rend());
   try {

@@ -267,7 +267,8 @@ int cmd_record(const std::string& socket, const std::string& out, uint64_t durat
       (unsigned long long)session.bytes_received(), out.c_str(), how.why.c_str(),
       session.requests().size(), gi::sync_name(m.sync()), (unsigned long long)c.digests_matched,
       (unsigned long long)c.digests_mismatched, session.epochs().size());
-  if (session.version_error()) std::fprintf(stderr, "glass-trace: %s\n", session.version_error()->c_str());
+  if (session.version_error())
+    std::fprintf(stderr, "glass-trace: %s\n", session.version_error()->c_str());
   return 0;
 }
 
@@ -275,8 +276,12 @@ int cmd_record(const std::string& socket, const std::string& out, uint64_t durat
 void live_options(CLI::App& sub, gi::LiveOptions& o, uint64_t& timeout_s) {
   sub.add_option("--timeout", timeout_s)
       ->check(cli::whole<uint64_t>("--timeout wants seconds (1..3600)", 1, 3600));
-  sub.add_option("--save", o.save)->check(cli::wants("--save wants a file", CLI::Validator(
-      [](std::string& v) { return v.empty() ? std::string("empty") : std::string(); }, "")));
+  sub.add_option("--save", o.save)
+      ->check(cli::wants(
+          "--save wants a file",
+          CLI::Validator(
+              [](std::string& v) { return v.empty() ? std::string("empty") : std::string(); },
+              "")));
 }
 
 }  // namespace
@@ -309,7 +314,8 @@ int run_command(int argc, char** argv) {
       ->check(cli::whole<uint64_t>("--max-bytes wants a number of bytes, more than 0", 1, 1e15));
   auto* dump = app.add_subcommand("dump");
   dump->add_option("TRACE.glt", trace)->required();
-  dump->add_option("--limit", limit)->check(cli::whole<uint64_t>("--limit wants a number", 0, 1e15));
+  dump->add_option("--limit", limit)
+      ->check(cli::whole<uint64_t>("--limit wants a number", 0, 1e15));
   auto* stats = app.add_subcommand("stats");
   stats->add_option("TRACE.glt", trace)->required();
   auto* verify = app.add_subcommand("verify");
@@ -349,7 +355,8 @@ int run_command(int argc, char** argv) {
     live_options(*demo[i], lo, timeout_s);
   }
   demo[1]->add_flag("--until-user", lo.until_user);
-  demo[1]->add_option("--max", max_steps)
+  demo[1]
+      ->add_option("--max", max_steps)
       ->check(cli::whole<uint64_t>("--max wants a number of steps (1..10000)", 1, 10000));
 
   bool known = false;

@@ -25,8 +25,8 @@ double us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
-void event(nlohmann::json& out, const std::string& name, const char* cat, uint32_t pid,
-           uint8_t tid, uint64_t ts, uint64_t dur, nlohmann::json args) {
+void event(nlohmann::json& out, const std::string& name, const char* cat, uint32_t pid, uint8_t tid,
+           uint64_t ts, uint64_t dur, nlohmann::json args) {
   out.push_back({{"name", name},
                  {"cat", cat},
                  {"ph", "X"},
@@ -60,8 +60,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           break;
         }
         uint64_t t0 = c->second.t;
-        event(out, "cursor " + std::to_string(c->first), "cursor", c->second.asid,
-              c->second.cpu, t0, e.cursor_end.t >= t0 ? e.cursor_end.t - t0 : 0, nlohmann::json::object());
+        event(out, "cursor " + std::to_string(c->first), "cursor", c->second.asid, c->second.cpu,
+              t0, e.cursor_end.t >= t0 ? e.cursor_end.t - t0 : 0, nlohmann::json::object());
         ++stats.cursors;
         cursors.erase(c);
         break;
@@ -77,8 +77,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
                                                e.lock.wait_ns};
         if (e.lock.wait_ns) {
           uint64_t start = e.lock.t >= e.lock.wait_ns ? e.lock.t - e.lock.wait_ns : 0;
-          event(out, "wait node " + hex(e.lock.node), "wait", c->second.asid, c->second.cpu,
-                start, e.lock.t - start, {{"cursor", e.lock.cursor}});
+          event(out, "wait node " + hex(e.lock.node), "wait", c->second.asid, c->second.cpu, start,
+                e.lock.t - start, {{"cursor", e.lock.cursor}});
           ++stats.waits;
         }
         break;
@@ -91,8 +91,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           break;
         }
         uint64_t t0 = h->second.t;
-        event(out, "hold node " + hex(e.lock.node), "lock", h->second.asid, h->second.cpu,
-              t0, e.lock.t >= t0 ? e.lock.t - t0 : 0,
+        event(out, "hold node " + hex(e.lock.node), "lock", h->second.asid, h->second.cpu, t0,
+              e.lock.t >= t0 ? e.lock.t - t0 : 0,
               {{"cursor", e.lock.cursor}, {"wait_ns", h->second.wait}});
         ++stats.holds;
         holds.erase(h);
@@ -104,8 +104,7 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
   }
   for (const auto& [key, h] : holds) {
     event(out, "hold node " + hex(key.second), "lock", h.asid, h.cpu, h.t,
-          last_t >= h.t ? last_t - h.t : 0,
-          {{"cursor", key.first}, {"unfinished", true}});
+          last_t >= h.t ? last_t - h.t : 0, {{"cursor", key.first}, {"unfinished", true}});
     ++stats.unfinished;
   }
   for (const auto& [id, c] : cursors) {

@@ -28,8 +28,7 @@ inline CLI::Validator wants(const std::string& sentence, CLI::Validator inner) {
 // A whole number in [lo, hi] (decimal, or 0x hex where the type allows it).
 template <typename T>
 CLI::Validator whole(const std::string& sentence, double lo, double hi) {
-  return wants(sentence,
-               CLI::TypeValidator<T>() & CLI::NonNegativeNumber & CLI::Range(lo, hi));
+  return wants(sentence, CLI::TypeValidator<T>() & CLI::NonNegativeNumber & CLI::Range(lo, hi));
 }
 
 // A finite real number in [lo, hi] (CLI11's Range lets NaN through: checked here).

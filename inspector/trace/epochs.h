@@ -1,5 +1,6 @@
 // EpochList: one StateModel per kernel boot seen by a host session (Session), so a reboot starts a
-// fresh picture while the previous boot stays viewable (an instructor can compare before and after).
+// fresh picture while the previous boot stays viewable (an instructor can compare before and
+// after).
 //
 // Invariants:
 //  - Epochs are numbered from 1 in arrival order and never renumbered; a boot id met again as the

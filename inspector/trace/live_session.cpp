@@ -64,7 +64,8 @@ bool LiveSession::wait_for(const std::function<bool()>& done, const std::string&
               sync_name(model().sync()) + ")";
       return false;
     }
-    const long r = sock_.read_some(buf, sizeof buf, static_cast<int>(left < 200 ? left : 200), error);
+    const long r =
+        sock_.read_some(buf, sizeof buf, static_cast<int>(left < 200 ? left : 200), error);
     if (r == -1 || r == -2) {
       session_.end_of_stream();
       std::string ignored;

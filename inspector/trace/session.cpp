@@ -139,8 +139,8 @@ bool Session::ping(uint64_t token, std::string& error) {
 }
 
 bool Session::walk(uint64_t token, uint32_t asid, uint64_t va, std::string& error) {
-  return send(
-      [&](telemetry::ByteWriter& w) { return telemetry::encode::walk(w, token, asid, va); }, error);
+  return send([&](telemetry::ByteWriter& w) { return telemetry::encode::walk(w, token, asid, va); },
+              error);
 }
 
 bool Session::demo_control(MsgType t, std::string& error) {

@@ -5,7 +5,8 @@
 //  - The header is "GLASSTRC", u32 LE file format version (1), u32 LE protocol version of the
 //    recorder, u64 LE recording start (Unix ns), u32 LE how the recording ended (TraceEnd; 0 while
 //    it is being written, so a recorder killed mid-way leaves kOpen), u32 reserved (0). Files of
-//    format 1 written before TraceEnd existed hold 0 there: "not closed", which is all they can say.
+//    format 1 written before TraceEnd existed hold 0 there: "not closed", which is all they can
+//    say.
 //  - A file is refused, in one sentence naming the path, without reading more than its header
 //    when it is a directory or not a regular file (a device: /dev/zero never ends), empty,
 //    shorter than the header, of another magic, of another file format or of another protocol

@@ -16,8 +16,8 @@
 
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/recorder.h"
-#include "inspector/trace/trace_end.h"
 #include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/trace_end.h"
 
 namespace glass::inspector {
 namespace {
@@ -74,7 +74,8 @@ TEST(TraceRecorder, TheFileIsAValidTraceAfterEveryAppend) {
     std::vector<StreamItem> items;
     d.feed(f.stream.data(), f.stream.size(), items);
     d.finish(items);
-    for (const auto& it : items) ASSERT_EQ(it.kind, StreamItem::Kind::kEvent) << "no gap, no cut frame";
+    for (const auto& it : items)
+      ASSERT_EQ(it.kind, StreamItem::Kind::kEvent) << "no gap, no cut frame";
     EXPECT_GE(d.stats().frames, last_frames);
     last_frames = d.stats().frames;
     const auto cut = trace_cut(f, d.stats().frames, d.last_seq(), 0);

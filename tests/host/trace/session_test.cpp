@@ -176,9 +176,9 @@ TEST(Session, AnotherProtocolVersionIsRefusedAndNothingIsAsked) {
   const auto bytes = k.take_bytes();
   feed(s, bytes, 1);
   ASSERT_TRUE(s.version_error());
-  EXPECT_NE(s.version_error()->find("kernel speaks v" +
-                                    std::to_string(telemetry::kProtocolVersion + 1)),
-            std::string::npos);
+  EXPECT_NE(
+      s.version_error()->find("kernel speaks v" + std::to_string(telemetry::kProtocolVersion + 1)),
+      std::string::npos);
   EXPECT_NE(s.version_error()->find("inspector v" + std::to_string(telemetry::kProtocolVersion)),
             std::string::npos);
   const auto notes = s.take_notes();
@@ -215,10 +215,13 @@ TEST(Session, AnAnswerSplitAcrossReadsIsAppliedWhenWhole) {
     s.receive(reply.data() + at, n, 2);
     at += n;
     const auto rec = s.take_record();
-    if (!rec.empty()) EXPECT_EQ(rec.back(), 0) << "the record is handed out in whole frames";
+    if (!rec.empty()) {
+      EXPECT_EQ(rec.back(), 0) << "the record is handed out in whole frames";
+    }
     recorded.insert(recorded.end(), rec.begin(), rec.end());
-    if (at < reply.size() && reply[at - 1] != 0)
+    if (at < reply.size() && reply[at - 1] != 0) {
       EXPECT_FALSE(s.on_frame_boundary());
+    }
   }
   EXPECT_FALSE(s.model().pending_ping()) << "the PONG, once whole, was applied";
   EXPECT_EQ(s.model().sync(), Sync::kSynced);

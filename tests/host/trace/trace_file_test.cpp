@@ -22,7 +22,8 @@ std::string temp_path(const char* name) {
 std::string write_raw(const char* name, const std::vector<uint8_t>& bytes) {
   const auto p = temp_path(name);
   std::ofstream(p, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return p;
 }
 
