@@ -4,8 +4,6 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "protocol/encoder.h"
-
 namespace glass::inspector::app {
 
 using telemetry::MsgType;
@@ -35,8 +33,12 @@ LiveSource::LiveSource(std::string socket_path) : path_(std::move(socket_path)) 
   set_state(LinkState::kWaiting, "waiting for the kernel at " + path_);
 }
 
+LiveSource::~LiveSource() {
+  recorder_.close(record_end_);
+}
+
 std::string LiveSource::summary() const {
-  const Epoch* e = epochs_.latest();
+  const Epoch* e = epochs().latest();
   if (e == nullptr) return "epoch=0 epochs=0";
   uint64_t used = 0;
   for (const auto& f : e->model.frames()) used += f.kind != 0 ? 1 : 0;
@@ -44,7 +46,7 @@ std::string LiveSource::summary() const {
   std::snprintf(buf, sizeof buf,
                 "epoch=%u epochs=%zu boot_id=0x%" PRIx64 " sync=%s frames=%zu used_frames=%" PRIu64
                 " nodes=%zu spaces=%zu events=%" PRIu64,
-                e->number, epochs_.size(), e->boot_id.value_or(0), sync_name(e->model.sync()),
+                e->number, epochs().size(), e->boot_id.value_or(0), sync_name(e->model.sync()),
                 e->model.frames().size(), used, e->model.node_count(),
                 e->model.address_spaces().size(), e->events);
   return buf;
@@ -67,23 +69,49 @@ std::vector<std::string> LiveSource::take_transitions() {
   return out;
 }
 
-bool LiveSource::send(const HostFramer::Encode& encode, std::string& error) {
+bool LiveSource::send_walk(uint64_t token, uint32_t asid, uint64_t va, std::string& error) {
   if (!sock_ || state_ != LinkState::kAttached) {
     error = "not attached to a kernel";
     return false;
   }
-  std::vector<uint8_t> frame;
-  if (!framer_->frame(encode, frame, error)) return false;
-  return sock_->write_all(frame.data(), frame.size(), error);
-}
-
-bool LiveSource::send_walk(uint64_t token, uint32_t asid, uint64_t va, std::string& error) {
-  return send([&](telemetry::ByteWriter& w) { return telemetry::encode::walk(w, token, asid, va); },
-              error);
+  if (!session_.walk(token, asid, va, error)) return false;
+  const auto out = session_.take_outgoing();
+  return sock_->write_all(out.data(), out.size(), error);
 }
 
 bool LiveSource::start_recording(const std::string& path, std::string& error) {
   return recorder_.open(path, error);
+}
+
+void LiveSource::pump(Clock::time_point now) {
+  const auto rec = session_.take_record();
+  recorder_.append(rec.data(), rec.size());
+  const auto out = session_.take_outgoing();
+  if (sock_ && !out.empty()) {
+    std::string error;
+    if (!sock_->write_all(out.data(), out.size(), error)) {
+      lost("write error: " + error, now);
+      return;
+    }
+  }
+  for (const SessionNote n : session_.take_notes()) {
+    switch (n) {
+      case SessionNote::kEpoch:
+        note("epoch");
+        break;
+      case SessionNote::kSync: {
+        if (state_ != LinkState::kAttached) break;
+        const StateModel& m = session_.model();
+        set_state(LinkState::kAttached, m.sync() == Sync::kSynced
+                                            ? "attached to " + path_ + ", synced"
+                                            : "attached to " + path_ + ", " + sync_name(m.sync()) +
+                                                  ": " + m.sync_reason());
+        break;
+      }
+      case SessionNote::kRefused:
+        break;  // read_available() drops the connection
+    }
+  }
 }
 
 void LiveSource::try_connect(Clock::time_point now) {
@@ -94,26 +122,23 @@ void LiveSource::try_connect(Clock::time_point now) {
     next_try_ = now + std::chrono::milliseconds(kRetryMs);
     return;  // the status already says we are waiting (or disconnected); no line per retry
   }
-  ++connections_;
-  decoder_ = std::make_unique<StreamDecoder>();
-  framer_ = std::make_unique<HostFramer>();  // host seq from 0 per connection
-  state_ = LinkState::kAttached;             // send() needs it; set_state below records the change
-  if (!send([](telemetry::ByteWriter& w) { return telemetry::encode::hello(w); }, error)) {
-    lost("HELLO could not be sent: " + error, now);
-    return;
-  }
-  // The HELLO asks for the snapshot the fresh connection needs: do not ask twice.
-  (void)epochs_.current().model.take_snapshot_request();
-  retry_.sent(telemetry::SnapshotReason::kAttach, ms_of(now));
-  state_ = LinkState::kWaiting;
+  session_.connect(ms_of(now));
+  record_end_ = TraceEnd::kHostLeft;
   set_state(LinkState::kAttached, "attached to " + path_ + ", waiting for the snapshot");
+  const auto out = session_.take_outgoing();
+  if (!sock_->write_all(out.data(), out.size(), error))
+    lost("HELLO could not be sent: " + error, now);
 }
 
 void LiveSource::lost(const std::string& why, Clock::time_point now) {
   sock_.reset();
-  decoder_.reset();
+  if (session_.connected()) session_.end_of_stream();
+  const auto rec = session_.take_record();
+  recorder_.append(rec.data(), rec.size());
+  (void)session_.take_outgoing();  // nobody to send it to
+  record_end_ = TraceEnd::kKernelClosed;
   next_try_ = now + std::chrono::milliseconds(kRetryMs);
-  if (epochs_.latest() == nullptr) {
+  if (epochs().latest() == nullptr) {
     set_state(LinkState::kWaiting, "waiting for the kernel at " + path_ + " (" + why + ")");
     return;
   }
@@ -122,88 +147,40 @@ void LiveSource::lost(const std::string& why, Clock::time_point now) {
       "disconnected (" + why + "); showing the last state; waiting for the kernel at " + path_);
 }
 
-void LiveSource::request_snapshot(telemetry::SnapshotReason why, Clock::time_point now) {
-  std::string error;
-  if (!send([&](telemetry::ByteWriter& w) { return telemetry::encode::request_snapshot(w, why); },
-            error)) {
-    note("request_snapshot_failed");
-    return;
-  }
-  retry_.sent(why, ms_of(now));
-}
-
-void LiveSource::retry_snapshot(Clock::time_point now) {
-  if (!sock_ || state_ != LinkState::kAttached || !decoder_) return;
-  const auto why =
-      retry_.due(epochs_.current().model, decoder_->version_error().has_value(), ms_of(now));
-  if (!why) return;
-  ++snapshot_retries_;
-  request_snapshot(*why, now);
-}
-
-void LiveSource::apply(std::vector<StreamItem>& items, Clock::time_point now) {
-  for (const auto& it : items) {
-    if (it.kind == StreamItem::Kind::kEvent && it.event.ev.type == MsgType::kHandshake) {
-      const uint32_t before = epochs_.latest() != nullptr ? epochs_.latest()->number : 0;
-      Epoch& e = epochs_.on_boot(it.event.ev.handshake.boot_id);
-      if (e.number != before) note("epoch");
-    }
-    Epoch& e = epochs_.current();
-    e.model.apply(it);
-    if (it.kind == StreamItem::Kind::kEvent) ++e.events;
-  }
-  Epoch& e = epochs_.current();
-  if (e.model.sync() != last_sync_) {
-    last_sync_ = e.model.sync();
-    if (state_ == LinkState::kAttached) {
-      const bool synced = *last_sync_ == Sync::kSynced;
-      set_state(LinkState::kAttached, synced
-                                          ? "attached to " + path_ + ", synced"
-                                          : "attached to " + path_ + ", " + sync_name(*last_sync_) +
-                                                ": " + e.model.sync_reason());
-    }
-  }
-  if (auto why = e.model.take_snapshot_request()) request_snapshot(*why, now);
-}
-
 void LiveSource::read_available(Clock::time_point now) {
   buf_.resize(64 * 1024);
-  auto& buf = buf_;
-  std::vector<StreamItem> items;
   size_t taken = 0;
   while (sock_ && taken < kMaxBytesPerPoll) {
     std::string error;
-    long r = sock_->read_some(buf.data(), buf.size(), 0, error);
+    const long r = sock_->read_some(buf_.data(), buf_.size(), 0, error);
     if (r == 0) break;
     if (r < 0) {
-      std::vector<StreamItem> tail;
-      if (decoder_) decoder_->finish(tail);
-      apply(tail, now);
       lost(r == -1 ? "the kernel closed the stream" : error, now);
       return;
     }
     taken += static_cast<size_t>(r);
-    recorder_.append(buf.data(), static_cast<size_t>(r));
-    epochs_.current().bytes += static_cast<uint64_t>(r);
-    items.clear();
-    decoder_->feed(buf.data(), static_cast<size_t>(r), items);
-    apply(items, now);
-    if (decoder_->version_error()) {
-      std::string why = *decoder_->version_error();
+    session_.receive(buf_.data(), static_cast<size_t>(r), ms_of(now));
+    pump(now);
+    if (session_.version_error()) {
+      const std::string why = *session_.version_error();
       sock_.reset();
-      decoder_.reset();
+      session_.end_of_stream();
+      const auto rec = session_.take_record();
+      recorder_.append(rec.data(), rec.size());
       next_try_ = now + std::chrono::milliseconds(kRefusedRetryMs);
       set_state(LinkState::kRefused, why + " (retrying in case the kernel is rebuilt)");
       return;
     }
   }
-  recorder_.flush();
 }
 
 void LiveSource::poll(Clock::time_point now) {
   if (!sock_ && now >= next_try_) try_connect(now);
   if (sock_) read_available(now);
-  retry_snapshot(now);
+  if (sock_) {
+    session_.tick(ms_of(now));
+    pump(now);
+  }
 }
 
 }  // namespace glass::inspector::app

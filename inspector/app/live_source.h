@@ -12,14 +12,12 @@
 // Invariants:
 //  - Never blocks: connect() on a unix socket either succeeds or fails at once; reads poll with a
 //    zero timeout; at most kMaxBytesPerPoll are taken per call.
-//  - A snapshot request (the HELLO's or a later one) that the kernel never answers is sent again
-//    when SnapshotRetry (shared with glass-trace record) says it is due: a lost request must not
-//    leave the picture unsynced for good.
-//  - Every connection gets a fresh StreamDecoder and its own host seq from 0; a handshake picks
-//    the epoch (EpochList) whose model the following events update.
+//  - Everything about the conversation (HELLO, decoding, epochs, snapshot requests and their
+//    retries, what to record) is the Session's (inspector/trace/session.h), shared with
+//    glass-trace: this class is its socket adapter and turns the Session's notes into status.
 //  - Every state change appends one line to transitions() (status-file lines for tests).
-//  - UnixSocket, HostFramer, StreamDecoder, StateModel and the encoder belong to inspector/trace,
-//    inspector/model and kernel/telemetry: this class only sequences them.
+//  - --record appends whole frames as they arrive (TraceWriter); the file is closed as
+//    kKernelClosed if the last connection was ended by the kernel's side, else kHostLeft.
 #pragma once
 
 #include <stdint.h>
@@ -31,10 +29,8 @@
 #include <vector>
 
 #include "inspector/app/epoch_list.h"
-#include "inspector/app/trace_recorder.h"
-#include "inspector/model/stream_decoder.h"
-#include "inspector/trace/host_framer.h"
-#include "inspector/trace/snapshot_retry.h"
+#include "inspector/trace/session.h"
+#include "inspector/trace/trace_writer.h"
 #include "inspector/trace/unix_socket.h"
 
 namespace glass::inspector::app {
@@ -50,6 +46,9 @@ class LiveSource {
   static constexpr size_t kMaxBytesPerPoll = 4u << 20;
 
   explicit LiveSource(std::string socket_path);
+  LiveSource(const LiveSource&) = delete;
+  LiveSource& operator=(const LiveSource&) = delete;
+  ~LiveSource();
 
   void poll(Clock::time_point now);
 
@@ -57,17 +56,18 @@ class LiveSource {
   // One sentence for the status bar: "waiting for the kernel at PATH", "disconnected ...".
   [[nodiscard]] const std::string& status() const { return status_; }
   [[nodiscard]] const std::string& socket_path() const { return path_; }
-  [[nodiscard]] const EpochList& epochs() const { return epochs_; }
-  [[nodiscard]] uint64_t connections() const { return connections_; }
+  [[nodiscard]] const EpochList& epochs() const { return session_.epochs(); }
+  [[nodiscard]] uint64_t connections() const { return session_.connections(); }
   // REQUEST_SNAPSHOT frames sent again because the kernel had not answered in time.
-  [[nodiscard]] uint64_t snapshot_retries() const { return snapshot_retries_; }
+  [[nodiscard]] uint64_t snapshot_retries() const { return session_.snapshot_retries(); }
+  [[nodiscard]] const Session& session() const { return session_; }
 
   // Commands to the kernel (false + error when not attached or the write failed).
   [[nodiscard]] bool send_walk(uint64_t token, uint32_t asid, uint64_t va, std::string& error);
 
   // Record every byte from now on (--record).
   [[nodiscard]] bool start_recording(const std::string& path, std::string& error);
-  [[nodiscard]] const TraceRecorder& recorder() const { return recorder_; }
+  [[nodiscard]] const TraceWriter& recorder() const { return recorder_; }
 
   // Lines describing each state change since the last call, oldest first.
   [[nodiscard]] std::vector<std::string> take_transitions();
@@ -75,28 +75,21 @@ class LiveSource {
  private:
   void try_connect(Clock::time_point now);
   void read_available(Clock::time_point now);
-  void apply(std::vector<StreamItem>& items, Clock::time_point now);
-  void request_snapshot(telemetry::SnapshotReason why, Clock::time_point now);
-  void retry_snapshot(Clock::time_point now);
+  // Sends what the session queued, records what it released, turns its notes into status.
+  void pump(Clock::time_point now);
   void lost(const std::string& why, Clock::time_point now);
   void set_state(LinkState s, std::string status);
   void note(const std::string& what);
-  [[nodiscard]] bool send(const HostFramer::Encode& encode, std::string& error);
   [[nodiscard]] std::string summary() const;
 
   std::string path_;
   LinkState state_ = LinkState::kWaiting;
   std::string status_;
   std::optional<UnixSocket> sock_;
-  std::unique_ptr<StreamDecoder> decoder_;
-  EpochList epochs_;
-  TraceRecorder recorder_;
-  std::unique_ptr<HostFramer> framer_;
-  uint64_t connections_ = 0;
-  uint64_t snapshot_retries_ = 0;
-  SnapshotRetry retry_;
+  Session session_;
+  TraceWriter recorder_;
+  TraceEnd record_end_ = TraceEnd::kHostLeft;
   Clock::time_point next_try_{};
-  std::optional<Sync> last_sync_;
   std::vector<std::string> transitions_;
   std::vector<uint8_t> buf_;  // read buffer, reused every poll
 };

@@ -1,10 +1,9 @@
-// Options: see options.h. Numbers are parsed strictly (the whole argument, no sign, no overflow)
-// because a typo in --at-event must be a refusal, not event 0.
+// Options: see options.h. Parsed by CLI11 (inspector/trace/command_line.h): numbers are checked
+// strictly by its validators (the whole argument, no sign, no overflow) because a typo in
+// --at-event must be a refusal, not event 0.
 #include "inspector/app/options.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include "inspector/trace/command_line.h"
 
 namespace glass::inspector::app {
 
@@ -36,36 +35,25 @@ namespace {
 constexpr const char* kViewNames[kViewCount] = {"tree",     "frames", "locks",      "walk",
                                                 "timeline", "log",    "invariants", "block"};
 
-bool parse_u64(const std::string& s, uint64_t& out) {
-  if (s.empty() || s[0] == '-' || s[0] == '+' || s[0] == ' ') return false;
-  errno = 0;
-  char* end = nullptr;
-  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-  unsigned long long v = std::strtoull(s.c_str(), &end, hex ? 16 : 10);
-  if (errno != 0 || end == s.c_str() || *end != '\0') return false;
-  out = v;
-  return true;
+// A value that must not be empty ("--socket wants a path").
+CLI::Validator nonempty(const std::string& sentence) {
+  return CLI::Validator([sentence](std::string& v) { return v.empty() ? sentence : std::string(); },
+                        "");
 }
 
-bool parse_size(const std::string& s, uint32_t& w, uint32_t& h) {
-  auto x = s.find('x');
-  if (x == std::string::npos) return false;
-  uint64_t a = 0, b = 0;
-  if (!parse_u64(s.substr(0, x), a) || !parse_u64(s.substr(x + 1), b)) return false;
-  if (a < 1 || b < 1 || a > 16384 || b > 16384) return false;
-  w = static_cast<uint32_t>(a);
-  h = static_cast<uint32_t>(b);
-  return true;
-}
-
-bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (errno != 0 || end == s.c_str() || *end != '\0' || !std::isfinite(v)) return false;
-  out = v;
-  return true;
+// WxH, each 1..16384: both halves checked by the same CLI11 validator as every other number.
+CLI::Validator size_validator() {
+  return CLI::Validator(
+      [](std::string& v) {
+        const std::string why = "wants WxH, each 1 to 16384 (e.g. 1280x800), not '" + v + "'";
+        const auto x = v.find('x');
+        if (x == std::string::npos) return why;
+        const auto side = cli::whole<uint32_t>("side", 1, 16384);
+        std::string w = v.substr(0, x), h = v.substr(x + 1);
+        if (w.empty() || h.empty() || !side(w).empty() || !side(h).empty()) return why;
+        return std::string();
+      },
+      "WxH");
 }
 
 }  // namespace
@@ -81,105 +69,83 @@ std::optional<ViewId> view_from_flag(const std::string& s) {
 }
 
 bool parse_options(const std::vector<std::string>& args, Options& o, std::string& error) {
-  bool socket_given = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& v) {
-      if (i + 1 >= args.size()) {
-        error = a + " needs a value";
-        return false;
-      }
-      v = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--socket") {
-      if (!value(v)) return false;
-      if (v.empty()) return error = "--socket wants a path", false;
-      o.socket_path = v;
-      socket_given = true;
-    } else if (a == "--replay") {
-      if (!value(v)) return false;
-      if (v.empty()) return error = "--replay wants a trace file", false;
-      o.replay_path = v;
-    } else if (a == "--record") {
-      if (!value(v)) return false;
-      if (v.empty()) return error = "--record wants an output file", false;
-      o.record_path = v;
-    } else if (a == "--at-event") {
-      uint64_t n = 0;
-      if (!value(v)) return false;
-      if (!parse_u64(v, n))
-        return error = "--at-event wants an event number, not '" + v + "'", false;
-      o.at_event = n;
-    } else if (a == "--view") {
-      if (!value(v)) return false;
-      auto id = view_from_flag(v);
-      if (!id)
-        return error = "--view: unknown view '" + v +
-                       "' (tree, frames, locks, walk, timeline, log, invariants, block)",
-               false;
-      o.view = *id;
-      o.view_given = true;
-    } else if (a == "--screenshot") {
-      if (!value(v)) return false;
-      if (v.empty()) return error = "--screenshot wants an output file", false;
-      o.screenshot_path = v;
-    } else if (a == "--size") {
-      if (!value(v)) return false;
-      if (!parse_size(v, o.width, o.height))
-        return error = "--size wants WxH, each 1 to 16384 (e.g. 1280x800), not '" + v + "'", false;
-    } else if (a == "--scale") {
-      double s = 0;
-      if (!value(v)) return false;
-      if (!parse_double(v, s) || s < 0.5 || s > 4.0)
-        return error = "--scale wants a number from 0.5 to 4, not '" + v + "'", false;
-      o.scale = static_cast<float>(s);
-    } else if (a == "--walk-va") {
-      uint64_t va = 0;
-      if (!value(v)) return false;
-      if (!parse_u64(v, va))
-        return error = "--walk-va wants an address (0x... or decimal), not '" + v + "'", false;
-      o.walk_va = va;
-    } else if (a == "--walk-asid") {
-      uint64_t n = 0;
-      if (!value(v)) return false;
-      if (!parse_u64(v, n) || n > UINT32_MAX)
-        return error = "--walk-asid wants an address-space id, not '" + v + "'", false;
-      o.walk_asid = static_cast<uint32_t>(n);
-      o.walk_asid_given = true;
-    } else if (a == "--status-file") {
-      if (!value(v)) return false;
-      if (v.empty()) return error = "--status-file wants a path", false;
-      o.status_file = v;
-    } else if (a == "--exit-after") {
-      double s = 0;
-      if (!value(v)) return false;
-      if (!parse_double(v, s) || s < 0 || s > 86400)
-        return error = "--exit-after wants seconds (0 to 86400), not '" + v + "'", false;
-      o.exit_after_s = s;
-    } else if (a == "--sync-timeout") {
-      double s = 0;
-      if (!value(v)) return false;
-      if (!parse_double(v, s) || s <= 0 || s > 86400)
-        return error = "--sync-timeout wants seconds (more than 0, up to 86400), not '" + v + "'",
-               false;
-      o.sync_timeout_s = s;
-      o.sync_timeout_given = true;
-    } else if (a == "--bench-frames") {
-      uint64_t n = 0;
-      if (!value(v)) return false;
-      if (!parse_u64(v, n) || n < 10 || n > 100000)
-        return error = "--bench-frames wants a frame count from 10 to 100000, not '" + v + "'",
-               false;
-      o.bench_frames = static_cast<uint32_t>(n);
-    } else {
-      error = "unknown argument '" + a + "'";
-      return false;
-    }
+  CLI::App app{"glass-inspect"};
+  cli::defaults(app);
+  std::string socket, replay, record, view, shot, size, status;
+  uint64_t at_event = 0, walk_va = 0, walk_asid = 0, bench = 0;
+  double scale = 0, exit_after = 0, sync_timeout = 0;
+  auto* o_socket = app.add_option("--socket", socket)->check(nonempty("wants a path"));
+  auto* o_replay = app.add_option("--replay", replay)->check(nonempty("wants a trace file"));
+  auto* o_record = app.add_option("--record", record)->check(nonempty("wants an output file"));
+  auto* o_at = app.add_option("--at-event", at_event)
+                   ->check(cli::whole<uint64_t>("--at-event wants an event number", 0, 1e15));
+  auto* o_view =
+      app.add_option("--view", view)
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                return view_from_flag(v)
+                           ? std::string()
+                           : "unknown view '" + v +
+                                 "' (tree, frames, locks, walk, timeline, log, invariants, "
+                                 "block)";
+              },
+              "VIEW"));
+  auto* o_shot = app.add_option("--screenshot", shot)->check(nonempty("wants an output file"));
+  auto* o_size = app.add_option("--size", size)->check(size_validator());
+  auto* o_scale = app.add_option("--scale", scale)
+                      ->check(cli::real("--scale wants a number from 0.5 to 4", 0.5, 4.0));
+  auto* o_va = app.add_option("--walk-va", walk_va)
+                   ->check(cli::whole<uint64_t>("--walk-va wants an address (0x... or decimal)", 0,
+                                                18446744073709551615.0));
+  auto* o_asid =
+      app.add_option("--walk-asid", walk_asid)
+          ->check(cli::whole<uint64_t>("--walk-asid wants an address-space id", 0, 4294967295.0));
+  auto* o_status = app.add_option("--status-file", status)->check(nonempty("wants a path"));
+  auto* o_exit = app.add_option("--exit-after", exit_after)
+                     ->check(cli::real("--exit-after wants seconds (0 to 86400)", 0, 86400));
+  auto* o_sync = app.add_option("--sync-timeout", sync_timeout)
+                     ->check(cli::real("--sync-timeout wants seconds (more than 0, up to 86400)",
+                                       1e-6, 86400));
+  auto* o_bench = app.add_option("--bench-frames", bench)
+                      ->check(cli::whole<uint64_t>(
+                          "--bench-frames wants a frame count from 10 to 100000", 10, 100000));
+  // CLI11 reads argv back to front.
+  std::vector<std::string> rev(args.rbegin(), args.rend());
+  try {
+    app.parse(rev);
+  } catch (const CLI::ParseError& e) {
+    error = cli::one_line(e);
+    return false;
   }
-  if (o.replay_path && socket_given)
-    return error = "--socket and --replay exclude each other", false;
+  if (*o_socket) o.socket_path = socket;
+  if (*o_replay) o.replay_path = replay;
+  if (*o_record) o.record_path = record;
+  if (*o_at) o.at_event = at_event;
+  if (*o_view) {
+    o.view = *view_from_flag(view);
+    o.view_given = true;
+  }
+  if (*o_shot) o.screenshot_path = shot;
+  if (*o_size) {
+    const auto x = size.find('x');
+    (void)CLI::detail::lexical_cast(size.substr(0, x), o.width);
+    (void)CLI::detail::lexical_cast(size.substr(x + 1), o.height);
+  }
+  if (*o_scale) o.scale = static_cast<float>(scale);
+  if (*o_va) o.walk_va = walk_va;
+  if (*o_asid) {
+    o.walk_asid = static_cast<uint32_t>(walk_asid);
+    o.walk_asid_given = true;
+  }
+  if (*o_status) o.status_file = status;
+  if (*o_exit) o.exit_after_s = exit_after;
+  if (*o_sync) {
+    o.sync_timeout_s = sync_timeout;
+    o.sync_timeout_given = true;
+  }
+  if (*o_bench) o.bench_frames = static_cast<uint32_t>(bench);
+
+  if (o.replay_path && *o_socket) return error = "--socket and --replay exclude each other", false;
   if (o.replay_path && o.record_path)
     return error = "--record saves a live stream; it does not go with --replay", false;
   if (o.at_event && !o.replay_path) return error = "--at-event needs --replay", false;

@@ -10,7 +10,14 @@ namespace glass::inspector::app {
 bool ReplaySource::open(const std::string& path, std::string& error) {
   path_ = path;
   std::vector<uint8_t> bytes;
-  if (!read_file_bytes(path, bytes, error)) return false;
+  // Refuses a directory, a device, an empty or foreign file from its header alone, naming
+  // glass-inspect in a version refusal.
+  if (!read_trace_bytes(path, "glass-inspect", bytes, error)) return false;
+  const TraceEnd end = trace_end_in_header(bytes.data());
+  // The partial frame after the last delimiter, and the body's size, before the bytes move.
+  const size_t body = bytes.size() - kTraceHeaderSize;
+  size_t tail = 0;
+  while (tail < body && bytes[bytes.size() - 1 - tail] != 0) ++tail;
   const auto t0 = std::chrono::steady_clock::now();
   std::string msg;
   if (!timeline_.load(std::move(bytes), msg)) {
@@ -19,6 +26,20 @@ bool ReplaySource::open(const std::string& path, std::string& error) {
   }
   load_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   message_ = path + ": " + msg;
+  // Where a recording without a goodbye stops (status line and log): the frames decoded are
+  // the events' distinct frames.
+  uint64_t frames = 0;
+  std::optional<uint32_t> last_seq;
+  std::optional<uint64_t> last_offset;
+  for (size_t i = 0; i < timeline_.event_count(); ++i) {
+    const StreamItem& it = timeline_.item(i);
+    if (it.kind != StreamItem::Kind::kEvent) continue;
+    if (it.event.offset != last_offset) ++frames;
+    last_offset = it.event.offset;
+    last_seq = it.event.seq;
+  }
+  cut_ = trace_cut_at(end, body, frames, last_seq, tail);
+  if (cut_) message_ += "; " + cut_->sentence();
   pos_ = event_count() > 0 ? event_count() - 1 : 0;
   return true;
 }

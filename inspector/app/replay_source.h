@@ -3,15 +3,18 @@
 //
 // Invariants: position() < event_count() whenever the trace has events (0 otherwise); the state
 // shown is always Timeline::state_at(position()). A missing, unreadable or non-trace file makes
-// open() fail with a sentence naming the path; a truncated or damaged one opens, and message()
-// says how much was loaded and where it was cut.
+// open() fail with a sentence naming the path (a directory, a device, an empty or foreign file:
+// from its header alone); a truncated or damaged one opens, and message() says how much was
+// loaded and, for a recording that ends without a goodbye, where it was cut (TraceCut).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <optional>
 #include <string>
 
+#include "inspector/trace/trace_end.h"
 #include "inspector/view/timeline.h"
 
 namespace glass::inspector::app {
@@ -37,6 +40,8 @@ class ReplaySource {
   [[nodiscard]] const StateModel& state() { return timeline_.state_at(pos_); }
   [[nodiscard]] view::Timeline& timeline() { return timeline_; }
   [[nodiscard]] double load_seconds() const { return load_s_; }
+  // Set when the recording ends without a goodbye.
+  [[nodiscard]] const std::optional<TraceCut>& cut() const { return cut_; }
 
  private:
   view::Timeline timeline_;
@@ -46,6 +51,7 @@ class ReplaySource {
   double rate_ = 200;  // events per second
   double carry_ = 0;   // fractional events owed by tick()
   double load_s_ = 0;
+  std::optional<TraceCut> cut_;
 };
 
 }  // namespace glass::inspector::app

@@ -76,9 +76,15 @@ void StreamDecoder::on_frame(uint64_t offset, std::vector<StreamItem>& out) {
   uint32_t seq = frames_->seq();
   if (last_seq_ && seq != *last_seq_ + 1) {
     uint32_t want = *last_seq_ + 1;
-    Gap g{GapKind::kMissingFrames, offset, 0, static_cast<uint32_t>(seq - want), want, seq, ""};
-    g.detail = "expected frame " + std::to_string(want) + ", got " + std::to_string(seq) + " (" +
-               std::to_string(g.frames) + " frames lost)";
+    // seq counts up and wraps at 2^32: a step of more than half the range is a step back (a
+    // kernel that restarted its count, frames replayed or spliced), not 4 billion lost frames.
+    const uint32_t ahead = seq - want;
+    const bool back = ahead > 0x80000000u;
+    Gap g{GapKind::kMissingFrames, offset, 0, back ? 0u : ahead, want, seq, ""};
+    g.detail = "expected frame " + std::to_string(want) + ", got " + std::to_string(seq) +
+               (back ? " (the sequence went back by " + std::to_string(want - seq) +
+                           "; no frame counted lost)"
+                     : " (" + std::to_string(g.frames) + " frames lost)");
     gap(out, std::move(g));
   }
   last_seq_ = seq;

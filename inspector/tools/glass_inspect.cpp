@@ -2,8 +2,10 @@
 // kernel's telemetry socket or replays a .glt trace; see docs/inspector.md.
 //
 // Invariants: bad arguments print one line and the usage on stderr and exit 2; --help prints the
-// usage on stdout and exits 0; everything else is InspectorApp's (0 done, 1 a runtime failure).
+// usage on stdout and exits 0; everything else is InspectorApp's (0 done, 1 a runtime failure);
+// an exception is a bug, and still ends as one line and exit 1, never an abort.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -12,7 +14,8 @@
 
 namespace ga = glass::inspector::app;
 
-int main(int argc, char** argv) {
+namespace {
+int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
@@ -27,4 +30,14 @@ int main(int argc, char** argv) {
   }
   ga::InspectorApp app(std::move(o));
   return app.run();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "glass-inspect: internal error: %s\n", e.what());
+    return 1;
+  }
 }

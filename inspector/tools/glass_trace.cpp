@@ -1,15 +1,15 @@
 // glass-trace: record, dump, check and export Glass telemetry traces (.glt).
 //
-// Invariants: an unknown subcommand, flag or a missing/extra argument prints usage and exits 2;
-// an unreadable or damaged file gets a sentence and a non-zero exit, never a crash; a trace that
-// ends mid-frame is used up to its last complete frame and the tool says so. Exit codes: 0 ok,
-// 1 the trace is damaged or does not verify, 2 usage.
+// Invariants: the command line is parsed by CLI11 (inspector/trace/command_line.h); an unknown
+// subcommand, flag or a missing/extra argument prints one line and the usage and exits 2; an
+// unreadable, foreign or damaged file gets one sentence and exit 1 without more than its header
+// being read (a directory, a device, an empty or non-trace file), never a crash; a trace that
+// ends mid-frame is used up to its last complete frame and the tool says so, and one that ends
+// without a goodbye is reported cut, with where. Exit codes: 0 ok, 1 the trace is damaged or
+// does not verify, 2 usage.
 #include <signal.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <string>
@@ -19,15 +19,17 @@
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/chrome_export.h"
+#include "inspector/trace/command_line.h"
 #include "inspector/trace/live_commands.h"
 #include "inspector/trace/recorder.h"
 #include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/trace_end.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/trace/unix_socket.h"
-#include "protocol/encoder.h"
 
 namespace gi = glass::inspector;
 namespace gt = glass::telemetry;
+namespace cli = glass::inspector::cli;
 
 namespace {
 
@@ -35,12 +37,15 @@ constexpr char kUsage[] =
     "usage: glass-trace <command> [options]\n"
     "  record SOCKET OUT.glt [--duration SEC] [--max-bytes N]\n"
     "                         attach to a kernel's telemetry socket (./glass run serves\n"
-    "                         build/run/telemetry.sock), send HELLO, save the raw stream;\n"
-    "                         a gap or a digest mismatch meanwhile asks the kernel for a new\n"
-    "                         snapshot (REQUEST_SNAPSHOT); leaving early sends DETACH\n"
+    "                         build/run/telemetry.sock), send HELLO, append the raw stream to\n"
+    "                         OUT.glt as it arrives; a gap or a digest mismatch meanwhile asks\n"
+    "                         the kernel for a new snapshot (REQUEST_SNAPSHOT); --duration\n"
+    "                         (more than 0; omit it to record until the kernel closes the\n"
+    "                         stream) and --max-bytes leave early with DETACH\n"
     "  dump TRACE.glt [--limit N]   events and gaps as text, one per line\n"
     "  stats TRACE.glt        event counts, bytes per event, frames, gaps\n"
-    "  verify TRACE.glt       replay into the model and check every digest\n"
+    "  verify TRACE.glt       replay into the model and check every digest; say where a\n"
+    "                         recording without a goodbye was cut\n"
     "  export --chrome TRACE.glt OUT.json   cursor lock holds/waits for Perfetto\n"
     "  synth OUT.glt [--seed N] [--ops N] [--contend]   write a synthetic trace (no kernel\n"
     "                                       needed); --contend: two cursors, one waits\n"
@@ -52,15 +57,23 @@ constexpr char kUsage[] =
     "                         through QEMU's monitor socket (xp), and walk CR3's tree (info\n"
     "                         registers); Accessed/Dirty ignored; exit 0 only if all match;\n"
     "                         the demo stays paused (resume lets it go)\n"
-    "  pause|step|resume SOCKET [--mappings] [--until-user] [--max N]\n"
-    "                         control demo=mm: block it between steps, run one step, let it go;\n"
-    "                         --mappings prints the model's user-half leaves of CR3's space,\n"
-    "                         step --until-user steps until CR3 holds a space with some\n"
-    "  (live commands take --timeout SEC, default 60, and --save OUT.glt: the stream they saw)\n";
+    "  pause SOCKET [--mappings]    block demo=mm at its next step boundary\n"
+    "  step SOCKET [--mappings] [--until-user] [--max N]   run one step and block again;\n"
+    "                         --until-user steps (at most --max, default 64) until CR3 holds\n"
+    "                         a space with user-half mappings\n"
+    "  resume SOCKET [--mappings]   let the demo run on\n"
+    "                         --mappings prints the model's user-half leaves of CR3's space\n"
+    "  (live commands take --timeout SEC, 1..3600, default 60, and --save OUT.glt: the stream\n"
+    "   they saw)\n";
 
 int usage(const std::string& why) {
   std::fprintf(stderr, "glass-trace: %s\n%s", why.c_str(), kUsage);
   return 2;
+}
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "glass-trace: %s\n", why.c_str());
+  return 1;
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -68,101 +81,52 @@ void on_signal(int) {
   g_stop = 1;
 }
 
-// Positional arguments and --flag VALUE options, validated against what a command accepts.
-struct Args {
-  std::vector<std::string> pos;
-  std::vector<std::pair<std::string, std::string>> opts;
-  std::string error;
-  const std::string* opt(const std::string& k) const {
-    for (const auto& [n, v] : opts)
-      if (n == k) return &v;
-    return nullptr;
-  }
-};
-
-Args parse(int argc, char** argv, const std::vector<std::string>& valued,
-           const std::vector<std::string>& bare) {
-  Args a;
-  for (int i = 2; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s.rfind("--", 0) != 0) {
-      a.pos.push_back(s);
-      continue;
-    }
-    bool is_valued = std::find(valued.begin(), valued.end(), s) != valued.end();
-    bool is_bare = std::find(bare.begin(), bare.end(), s) != bare.end();
-    if (!is_valued && !is_bare) {
-      a.error = "unknown option " + s;
-      return a;
-    }
-    if (is_valued) {
-      if (i + 1 >= argc) {
-        a.error = s + " needs a value";
-        return a;
-      }
-      a.opts.push_back({s, argv[++i]});
-    } else {
-      a.opts.push_back({s, ""});
-    }
-  }
-  return a;
-}
-
-bool number(const std::string& s, uint64_t& out) {
-  if (s.empty() || s.size() > 18) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  out = std::strtoull(s.c_str(), nullptr, 10);
-  return true;
-}
-
 struct Loaded {
+  gi::TraceFile file;
   std::vector<gi::StreamItem> items;
   gi::StreamStats stats;
   std::optional<std::string> version_error;
-  uint64_t truncated_bytes = 0;
+  std::optional<gi::TraceCut> cut;
 };
 
 bool load(const std::string& path, Loaded& l) {
-  gi::TraceFile f;
   std::string err;
-  if (!gi::read_trace(path, f, err)) {
-    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
-    return false;
-  }
+  if (!gi::read_trace(path, l.file, err, "glass-trace")) return fail(err), false;
   gi::StreamDecoder d;
-  d.feed(f.stream.data(), f.stream.size(), l.items);
+  d.feed(l.file.stream.data(), l.file.stream.size(), l.items);
   d.finish(l.items);
   l.stats = d.stats();
   l.version_error = d.version_error();
+  uint64_t truncated = 0;
   for (const auto& it : l.items)
     if (it.kind == gi::StreamItem::Kind::kGap && it.gap.kind == gi::GapKind::kTruncated) {
-      l.truncated_bytes = it.gap.bytes;
+      truncated = it.gap.bytes;
       std::fprintf(stderr, "glass-trace: %s: truncated: %s\n", path.c_str(), it.gap.detail.c_str());
     }
+  l.cut = gi::trace_cut(l.file, l.stats.frames, d.last_seq(), truncated);
   if (l.version_error) std::fprintf(stderr, "glass-trace: %s\n", l.version_error->c_str());
   return true;
 }
 
-int cmd_dump(const Args& a) {
-  if (a.pos.size() != 1) return usage("dump takes one trace file");
-  uint64_t limit = UINT64_MAX;
-  if (const auto* v = a.opt("--limit"); v && !number(*v, limit))
-    return usage("--limit wants a number, got '" + *v + "'");
+void note_cut(const std::string& path, const Loaded& l) {
+  if (l.cut) std::fprintf(stderr, "glass-trace: %s: %s\n", path.c_str(), l.cut->sentence().c_str());
+}
+
+int cmd_dump(const std::string& path, uint64_t limit) {
   Loaded l;
-  if (!load(a.pos[0], l)) return 1;
+  if (!load(path, l)) return 1;
   uint64_t n = 0;
   for (const auto& it : l.items) {
     if (n++ >= limit) break;
     std::printf("%s\n", gi::dump_line(it).c_str());
   }
+  note_cut(path, l);
   return l.stats.gaps || l.version_error ? 1 : 0;
 }
 
-int cmd_stats(const Args& a) {
-  if (a.pos.size() != 1) return usage("stats takes one trace file");
+int cmd_stats(const std::string& path) {
   Loaded l;
-  if (!load(a.pos[0], l)) return 1;
+  if (!load(path, l)) return 1;
   const auto& s = l.stats;
   std::printf(
       "bytes %llu, frames %llu, events %llu, gaps %llu (frames lost %llu, bytes "
@@ -195,13 +159,13 @@ int cmd_stats(const Args& a) {
                 (unsigned long long)changes, double(s.bytes) / double(changes));
   for (const auto& it : l.items)
     if (it.kind == gi::StreamItem::Kind::kGap) std::printf("%s\n", gi::describe(it.gap).c_str());
+  note_cut(path, l);
   return 0;
 }
 
-int cmd_verify(const Args& a) {
-  if (a.pos.size() != 1) return usage("verify takes one trace file");
+int cmd_verify(const std::string& path) {
   Loaded l;
-  if (!load(a.pos[0], l)) return 1;
+  if (!load(path, l)) return 1;
   if (l.version_error) return 1;
   gi::StateModel m;
   uint64_t syncs = 0, matched_before_last_sync = 0;
@@ -232,39 +196,34 @@ int cmd_verify(const Args& a) {
   // snapshot (not only the snapshot's own) matched.
   std::printf("syncs: %llu; digests matched after the last sync: %llu\n", (unsigned long long)syncs,
               (unsigned long long)(c.digests_matched - matched_before_last_sync));
+  // Where the recording stops, when nobody said goodbye: what was verified is everything up to
+  // there, and nothing after it.
+  if (l.cut)
+    std::printf("end: %s\n", l.cut->sentence().c_str());
+  else
+    std::printf("end: complete (%s)\n", gi::trace_end_name(l.file.end));
   bool ok = c.digests_mismatched == 0 && c.digests_matched > 0 && m.sync() == gi::Sync::kSynced;
   std::printf("%s\n", ok ? "VERIFY OK" : "VERIFY FAILED");
   return ok ? 0 : 1;
 }
 
-int cmd_export(const Args& a) {
-  if (!a.opt("--chrome")) return usage("export needs a format: --chrome");
-  if (a.pos.size() != 2) return usage("export --chrome takes TRACE.glt OUT.json");
+int cmd_export(const std::string& path, const std::string& out) {
   Loaded l;
-  if (!load(a.pos[0], l)) return 1;
+  if (!load(path, l)) return 1;
   gi::ChromeExportStats st;
   std::string json = gi::chrome_trace_json(l.items, st);
-  std::ofstream f(a.pos[1], std::ios::trunc);
-  if (!f || !(f << json) || !f.flush()) {
-    std::fprintf(stderr, "glass-trace: cannot write %s\n", a.pos[1].c_str());
-    return 1;
-  }
+  std::ofstream f(out, std::ios::trunc);
+  if (!f || !(f << json) || !f.flush()) return fail("cannot write " + out);
   std::printf(
       "wrote %s: %llu cursors, %llu lock holds, %llu waits, %llu unfinished, %llu "
       "unmatched\n",
-      a.pos[1].c_str(), (unsigned long long)st.cursors, (unsigned long long)st.holds,
+      out.c_str(), (unsigned long long)st.cursors, (unsigned long long)st.holds,
       (unsigned long long)st.waits, (unsigned long long)st.unfinished,
       (unsigned long long)st.unmatched);
   return 0;
 }
 
-int cmd_synth(const Args& a) {
-  if (a.pos.size() != 1) return usage("synth takes one output file");
-  uint64_t seed = 1, ops = 40;
-  if (const auto* v = a.opt("--seed"); v && !number(*v, seed))
-    return usage("--seed wants a number");
-  if (const auto* v = a.opt("--ops"); v && (!number(*v, ops) || ops > 100000))
-    return usage("--ops wants a number up to 100000");
+int cmd_synth(const std::string& out, uint64_t seed, uint64_t ops, bool contend) {
   // Each operation touches at most a handful of frames; size the synthetic RAM so that any
   // accepted --ops fits (100000 ops -> ~1.6M frames, ~26 MB of model).
   gi::SyntheticKernel k(2048 + ops * 16, seed);
@@ -273,181 +232,161 @@ int cmd_synth(const Args& a) {
   k.map(as, 0x400000, 16, 0);
   k.snapshot();
   k.random_activity(static_cast<int>(ops));
-  if (a.opt("--contend")) k.contend(as, 0x40000000, 8);  // beyond random_activity's range
+  if (contend) k.contend(as, 0x40000000, 8);  // beyond random_activity's range
   k.send_digest();
   std::string err;
-  if (!gi::write_trace(a.pos[0], k.take_bytes(), err)) {
-    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
-    return 1;
-  }
+  if (!gi::write_trace(out, k.take_bytes(), err)) return fail(err);
   return 0;
 }
 
-int cmd_record(const Args& a) {
-  if (a.pos.size() != 2) return usage("record takes SOCKET OUT.glt");
-  uint64_t duration = 0, max_bytes = 0;
-  if (const auto* v = a.opt("--duration"); v && (!number(*v, duration) || duration > 100000000))
-    return usage("--duration wants seconds");
-  if (const auto* v = a.opt("--max-bytes"); v && !number(*v, max_bytes))
-    return usage("--max-bytes wants a number");
+int cmd_record(const std::string& socket, const std::string& out, uint64_t duration_s,
+               uint64_t max_bytes) {
   gi::UnixSocket s;
   std::string err;
-  if (!s.connect(a.pos[0], err)) {
-    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
-    return 1;
-  }
+  if (!s.connect(socket, err)) return fail(err);
+  gi::TraceWriter file;
+  if (!file.open(out, err)) return fail(err);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  gi::Recorder rec;
-  std::string why;
-  if (!gi::run_recording(s, rec, gi::RecordLimits{duration * 1000, max_bytes}, &g_stop, why, err)) {
-    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
-    return 1;
-  }
-  if (!gi::write_trace(a.pos[1], rec.stream(), err)) {
-    std::fprintf(stderr, "glass-trace: %s\n", err.c_str());
-    return 1;
-  }
+  gi::Session session;
+  gi::RecordOutcome how;
+  if (!gi::run_recording(s, session, file, gi::RecordLimits{duration_s * 1000, max_bytes}, &g_stop,
+                         how, err))
+    return fail(err);
+  if (file.error()) return fail(*file.error());
   // What the model made of the stream while recording: every snapshot it had to ask for.
-  for (const auto& r : rec.requests())
+  for (const auto& r : session.requests())
     std::printf("snapshot request sent: reason=%s at byte %llu%s (%s)\n",
                 gi::snapshot_reason_name(r.reason), (unsigned long long)r.at_byte,
                 r.retry ? ", a retry" : "", r.why.c_str());
-  const auto& c = rec.model().counters();
+  const auto& m = session.model();
+  const auto& c = m.counters();
   std::printf(
-      "recorded %zu bytes to %s (%s); snapshot requests sent: %zu; model %s, digests %llu "
-      "matched, %llu mismatched\n",
-      rec.stream().size(), a.pos[1].c_str(), why.c_str(), rec.requests().size(),
-      gi::sync_name(rec.model().sync()), (unsigned long long)c.digests_matched,
-      (unsigned long long)c.digests_mismatched);
-  if (rec.version_error()) std::fprintf(stderr, "glass-trace: %s\n", rec.version_error()->c_str());
+      "recorded %llu bytes to %s (%s); snapshot requests sent: %zu; model %s, digests %llu "
+      "matched, %llu mismatched; epochs: %zu\n",
+      (unsigned long long)session.bytes_received(), out.c_str(), how.why.c_str(),
+      session.requests().size(), gi::sync_name(m.sync()), (unsigned long long)c.digests_matched,
+      (unsigned long long)c.digests_mismatched, session.epochs().size());
+  if (session.version_error())
+    std::fprintf(stderr, "glass-trace: %s\n", session.version_error()->c_str());
   return 0;
 }
 
-// Shared by the live commands: --timeout SEC.
-bool live_options(const Args& a, gi::LiveOptions& o, std::string& why) {
-  uint64_t v = 0;
-  if (const auto* t = a.opt("--timeout")) {
-    if (!number(*t, v) || v == 0 || v > 3600) {
-      why = "--timeout wants seconds (1..3600)";
-      return false;
-    }
-    o.timeout_ms = static_cast<int>(v * 1000);
-  }
-  if (const auto* m = a.opt("--max")) {
-    if (!number(*m, v) || v == 0 || v > 10000) {
-      why = "--max wants a number of steps (1..10000)";
-      return false;
-    }
-    o.max_steps = v;
-  }
-  if (const auto* f = a.opt("--save")) o.save = *f;
-  o.mappings = a.opt("--mappings") != nullptr;
-  o.until_user = a.opt("--until-user") != nullptr;
-  return true;
-}
-
-// "0x..." or decimal, the whole 64-bit range.
-bool address(const std::string& s, uint64_t& out) {
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    if (s.size() > 18) return false;
-    out = 0;
-    for (size_t i = 2; i < s.size(); ++i) {
-      char c = s[i];
-      int d = c >= '0' && c <= '9'   ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                     : -1;
-      if (d < 0) return false;
-      out = out << 4 | static_cast<uint64_t>(d);
-    }
-    return true;
-  }
-  return number(s, out);
-}
-
-int cmd_ping(const Args& a) {
-  if (a.pos.size() != 1) return usage("ping takes SOCKET");
-  gi::LiveOptions o;
-  std::string why;
-  if (!live_options(a, o, why)) return usage(why);
-  return gi::live_ping(a.pos[0], o);
-}
-
-int cmd_walk(const Args& a) {
-  if (a.pos.size() != 3) return usage("walk takes SOCKET ASID VADDR");
-  gi::LiveOptions o;
-  std::string why;
-  if (!live_options(a, o, why)) return usage(why);
-  uint64_t asid = 0, va = 0;
-  if (!number(a.pos[1], asid) || asid > 0xffffffffu)
-    return usage("ASID wants a number, got '" + a.pos[1] + "'");
-  if (!address(a.pos[2], va))
-    return usage("VADDR wants 0x<hex> or decimal, got '" + a.pos[2] + "'");
-  return gi::live_walk(a.pos[0], static_cast<uint32_t>(asid), va, o);
-}
-
-int cmd_memcheck(const Args& a) {
-  if (a.pos.size() != 2) return usage("memcheck takes SOCKET MONITOR");
-  gi::LiveOptions o;
-  std::string why;
-  if (!live_options(a, o, why)) return usage(why);
-  return gi::live_memcheck(a.pos[0], a.pos[1], o);
-}
-
-int demo_command(const Args& a, gt::MsgType t, const char* name) {
-  if (a.pos.size() != 1) return usage(std::string(name) + " takes SOCKET");
-  gi::LiveOptions o;
-  std::string why;
-  if (!live_options(a, o, why)) return usage(why);
-  if (o.until_user && t != gt::MsgType::kStep) return usage("--until-user is for step");
-  return gi::live_demo(a.pos[0], t, o);
-}
-int cmd_pause(const Args& a) {
-  return demo_command(a, gt::MsgType::kPause, "pause");
-}
-int cmd_step(const Args& a) {
-  return demo_command(a, gt::MsgType::kStep, "step");
-}
-int cmd_resume(const Args& a) {
-  return demo_command(a, gt::MsgType::kResume, "resume");
+// The live commands' shared options.
+void live_options(CLI::App& sub, gi::LiveOptions& o, uint64_t& timeout_s) {
+  sub.add_option("--timeout", timeout_s)
+      ->check(cli::whole<uint64_t>("--timeout wants seconds (1..3600)", 1, 3600));
+  sub.add_option("--save", o.save)
+      ->check(cli::wants(
+          "--save wants a file",
+          CLI::Validator(
+              [](std::string& v) { return v.empty() ? std::string("empty") : std::string(); },
+              "")));
 }
 
 }  // namespace
 
 int run_command(int argc, char** argv) {
   if (argc < 2) return usage("no command");
-  std::string cmd = argv[1];
+  const std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::printf("%s", kUsage);
     return 0;
   }
-  struct Spec {
-    const char* name;
-    std::vector<std::string> valued, bare;
-    int (*run)(const Args&);
-  };
-  const Spec specs[] = {
-      {"record", {"--duration", "--max-bytes"}, {}, cmd_record},
-      {"dump", {"--limit"}, {}, cmd_dump},
-      {"stats", {}, {}, cmd_stats},
-      {"verify", {}, {}, cmd_verify},
-      {"export", {}, {"--chrome"}, cmd_export},
-      {"synth", {"--seed", "--ops"}, {"--contend"}, cmd_synth},
-      {"ping", {"--timeout", "--save"}, {}, cmd_ping},
-      {"walk", {"--timeout", "--save"}, {}, cmd_walk},
-      {"memcheck", {"--timeout", "--save"}, {}, cmd_memcheck},
-      {"pause", {"--timeout", "--save"}, {"--mappings"}, cmd_pause},
-      {"step", {"--timeout", "--max", "--save"}, {"--mappings", "--until-user"}, cmd_step},
-      {"resume", {"--timeout", "--save"}, {"--mappings"}, cmd_resume},
-  };
-  for (const auto& s : specs) {
-    if (cmd != s.name) continue;
-    Args a = parse(argc, argv, s.valued, s.bare);
-    if (!a.error.empty()) return usage(a.error);
-    return s.run(a);
+  CLI::App app{"glass-trace"};
+  cli::defaults(app);
+  app.require_subcommand(1, 1);
+
+  std::string trace, out, socket, monitor;
+  uint64_t limit = UINT64_MAX, seed = 1, ops = 40, duration = 0, max_bytes = 0, asid = 0, va = 0;
+  uint64_t timeout_s = 60, max_steps = 64;
+  bool chrome = false, contend = false;
+  gi::LiveOptions lo;
+
+  auto* record = app.add_subcommand("record");
+  record->add_option("SOCKET", socket)->required();
+  record->add_option("OUT.glt", out)->required();
+  record->add_option("--duration", duration)
+      ->check(cli::whole<uint64_t>(
+          "--duration wants seconds, more than 0 (omit it to record until the stream ends)", 1,
+          1e8));
+  record->add_option("--max-bytes", max_bytes)
+      ->check(cli::whole<uint64_t>("--max-bytes wants a number of bytes, more than 0", 1, 1e15));
+  auto* dump = app.add_subcommand("dump");
+  dump->add_option("TRACE.glt", trace)->required();
+  dump->add_option("--limit", limit)
+      ->check(cli::whole<uint64_t>("--limit wants a number", 0, 1e15));
+  auto* stats = app.add_subcommand("stats");
+  stats->add_option("TRACE.glt", trace)->required();
+  auto* verify = app.add_subcommand("verify");
+  verify->add_option("TRACE.glt", trace)->required();
+  auto* exp = app.add_subcommand("export");
+  exp->add_flag("--chrome", chrome);
+  exp->add_option("TRACE.glt", trace)->required();
+  exp->add_option("OUT.json", out)->required();
+  auto* synth = app.add_subcommand("synth");
+  synth->add_option("OUT.glt", out)->required();
+  synth->add_option("--seed", seed)->check(cli::whole<uint64_t>("--seed wants a number", 0, 1e15));
+  synth->add_option("--ops", ops)
+      ->check(cli::whole<uint64_t>("--ops wants a number up to 100000", 0, 100000));
+  synth->add_flag("--contend", contend);
+  auto* ping = app.add_subcommand("ping");
+  ping->add_option("SOCKET", socket)->required();
+  live_options(*ping, lo, timeout_s);
+  auto* walk = app.add_subcommand("walk");
+  walk->add_option("SOCKET", socket)->required();
+  walk->add_option("ASID", asid)
+      ->required()
+      ->check(cli::whole<uint64_t>("ASID wants a number", 0, 4294967295.0));
+  walk->add_option("VADDR", va)
+      ->required()
+      ->check(cli::whole<uint64_t>("VADDR wants 0x<hex> or decimal", 0, 18446744073709551615.0));
+  live_options(*walk, lo, timeout_s);
+  auto* memcheck = app.add_subcommand("memcheck");
+  memcheck->add_option("SOCKET", socket)->required();
+  memcheck->add_option("MONITOR", monitor)->required();
+  live_options(*memcheck, lo, timeout_s);
+  CLI::App* demo[3];
+  const char* demo_names[3] = {"pause", "step", "resume"};
+  for (int i = 0; i < 3; ++i) {
+    demo[i] = app.add_subcommand(demo_names[i]);
+    demo[i]->add_option("SOCKET", socket)->required();
+    demo[i]->add_flag("--mappings", lo.mappings);
+    live_options(*demo[i], lo, timeout_s);
   }
-  return usage("unknown command '" + cmd + "'");
+  demo[1]->add_flag("--until-user", lo.until_user);
+  demo[1]
+      ->add_option("--max", max_steps)
+      ->check(cli::whole<uint64_t>("--max wants a number of steps (1..10000)", 1, 10000));
+
+  bool known = false;
+  for (const auto* s : app.get_subcommands([](CLI::App*) { return true; }))
+    known = known || s->get_name() == cmd;
+  if (!known) return usage("unknown command '" + cmd + "'");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return usage(cmd + ": " + cli::one_line(e));
+  }
+  lo.timeout_ms = static_cast<int>(timeout_s * 1000);
+  lo.max_steps = max_steps;
+
+  if (record->parsed()) return cmd_record(socket, out, duration, max_bytes);
+  if (dump->parsed()) return cmd_dump(trace, limit);
+  if (stats->parsed()) return cmd_stats(trace);
+  if (verify->parsed()) return cmd_verify(trace);
+  if (exp->parsed()) {
+    if (!chrome) return usage("export needs a format: --chrome");
+    return cmd_export(trace, out);
+  }
+  if (synth->parsed()) return cmd_synth(out, seed, ops, contend);
+  if (ping->parsed()) return gi::live_ping(socket, lo);
+  if (walk->parsed()) return gi::live_walk(socket, static_cast<uint32_t>(asid), va, lo);
+  if (memcheck->parsed()) return gi::live_memcheck(socket, monitor, lo);
+  const gt::MsgType demo_msgs[3] = {gt::MsgType::kPause, gt::MsgType::kStep, gt::MsgType::kResume};
+  for (int i = 0; i < 3; ++i)
+    if (demo[i]->parsed()) return gi::live_demo(socket, demo_msgs[i], lo);
+  return usage("no command");
 }
 
 int main(int argc, char** argv) {

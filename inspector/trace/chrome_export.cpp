@@ -1,9 +1,10 @@
 // Chrome export. Why complete events rather than B/E pairs: a lock hold is matched here, where the
-// cursor id is known, so a viewer never has to pair events across threads itself.
+// cursor id is known, so a viewer never has to pair events across threads itself. The JSON is
+// built with nlohmann-json (Debian nlohmann-json3-dev), which escapes every string.
 #include "inspector/trace/chrome_export.h"
 
-#include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "inspector/model/event_text.h"
 
@@ -19,20 +20,21 @@ struct Open {
   uint64_t wait;
 };
 
-std::string us(uint64_t ns) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%llu.%03llu", static_cast<unsigned long long>(ns / 1000),
-                static_cast<unsigned long long>(ns % 1000));
-  return b;
+// Microseconds, fractional: Chrome's trace format counts in µs; the kernel's clock is ns.
+double us(uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
 }
 
-void event(std::string& out, bool& first, const std::string& name, const char* cat, uint32_t pid,
-           uint8_t tid, uint64_t ts, uint64_t dur, const std::string& args) {
-  out += first ? "\n" : ",\n";
-  first = false;
-  out += "{\"name\":\"" + name + "\",\"cat\":\"" + cat +
-         "\",\"ph\":\"X\",\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(tid) +
-         ",\"ts\":" + us(ts) + ",\"dur\":" + us(dur) + ",\"args\":{" + args + "}}";
+void event(nlohmann::json& out, const std::string& name, const char* cat, uint32_t pid, uint8_t tid,
+           uint64_t ts, uint64_t dur, nlohmann::json args) {
+  out.push_back({{"name", name},
+                 {"cat", cat},
+                 {"ph", "X"},
+                 {"pid", pid},
+                 {"tid", tid},
+                 {"ts", us(ts)},
+                 {"dur", us(dur)},
+                 {"args", std::move(args)}});
 }
 }  // namespace
 
@@ -40,8 +42,7 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
   std::map<uint64_t, Open> cursors;                     // id -> begin
   std::map<std::pair<uint64_t, uint64_t>, Open> holds;  // (cursor, node) -> acquire
   uint64_t last_t = 0;
-  std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
-  bool first = true;
+  nlohmann::json out = nlohmann::json::array();
   for (const auto& it : items) {
     if (it.kind != StreamItem::Kind::kEvent) continue;
     const auto& e = it.event.ev;
@@ -59,8 +60,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           break;
         }
         uint64_t t0 = c->second.t;
-        event(out, first, "cursor " + std::to_string(c->first), "cursor", c->second.asid,
-              c->second.cpu, t0, e.cursor_end.t >= t0 ? e.cursor_end.t - t0 : 0, "");
+        event(out, "cursor " + std::to_string(c->first), "cursor", c->second.asid, c->second.cpu,
+              t0, e.cursor_end.t >= t0 ? e.cursor_end.t - t0 : 0, nlohmann::json::object());
         ++stats.cursors;
         cursors.erase(c);
         break;
@@ -76,8 +77,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
                                                e.lock.wait_ns};
         if (e.lock.wait_ns) {
           uint64_t start = e.lock.t >= e.lock.wait_ns ? e.lock.t - e.lock.wait_ns : 0;
-          event(out, first, "wait node " + hex(e.lock.node), "wait", c->second.asid, c->second.cpu,
-                start, e.lock.t - start, "\"cursor\":" + std::to_string(e.lock.cursor));
+          event(out, "wait node " + hex(e.lock.node), "wait", c->second.asid, c->second.cpu, start,
+                e.lock.t - start, {{"cursor", e.lock.cursor}});
           ++stats.waits;
         }
         break;
@@ -90,10 +91,9 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           break;
         }
         uint64_t t0 = h->second.t;
-        event(out, first, "hold node " + hex(e.lock.node), "lock", h->second.asid, h->second.cpu,
-              t0, e.lock.t >= t0 ? e.lock.t - t0 : 0,
-              "\"cursor\":" + std::to_string(e.lock.cursor) +
-                  ",\"wait_ns\":" + std::to_string(h->second.wait));
+        event(out, "hold node " + hex(e.lock.node), "lock", h->second.asid, h->second.cpu, t0,
+              e.lock.t >= t0 ? e.lock.t - t0 : 0,
+              {{"cursor", e.lock.cursor}, {"wait_ns", h->second.wait}});
         ++stats.holds;
         holds.erase(h);
         break;
@@ -103,18 +103,17 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
     }
   }
   for (const auto& [key, h] : holds) {
-    event(out, first, "hold node " + hex(key.second), "lock", h.asid, h.cpu, h.t,
-          last_t >= h.t ? last_t - h.t : 0,
-          "\"cursor\":" + std::to_string(key.first) + ",\"unfinished\":true");
+    event(out, "hold node " + hex(key.second), "lock", h.asid, h.cpu, h.t,
+          last_t >= h.t ? last_t - h.t : 0, {{"cursor", key.first}, {"unfinished", true}});
     ++stats.unfinished;
   }
   for (const auto& [id, c] : cursors) {
-    event(out, first, "cursor " + std::to_string(id), "cursor", c.asid, c.cpu, c.t,
-          last_t >= c.t ? last_t - c.t : 0, "\"unfinished\":true");
+    event(out, "cursor " + std::to_string(id), "cursor", c.asid, c.cpu, c.t,
+          last_t >= c.t ? last_t - c.t : 0, {{"unfinished", true}});
     ++stats.unfinished;
   }
-  out += "\n]}\n";
-  return out;
+  const nlohmann::json doc = {{"displayTimeUnit", "ns"}, {"traceEvents", std::move(out)}};
+  return doc.dump(1) + "\n";
 }
 
 }  // namespace glass::inspector

@@ -19,7 +19,6 @@
 #include "inspector/trace/live_session.h"
 #include "inspector/trace/memory_crosscheck.h"
 #include "inspector/trace/qemu_monitor.h"
-#include "inspector/trace/trace_file.h"
 
 namespace glass::inspector {
 
@@ -32,12 +31,16 @@ int fail(const std::string& why) {
   return 1;
 }
 
-// --save: what the session received, whatever the outcome (a failed session is worth a look).
-int saved(const LiveSession& s, const LiveOptions& o, int status) {
-  if (o.save.empty()) return status;
-  std::string err;
-  if (!write_trace(o.save, s.received(), err)) return fail(err);
+// --save: the session appends what it receives as it goes, whatever the outcome (a failed
+// session is worth a look); a write error there makes the command fail.
+int saved(const LiveSession& s, const LiveOptions&, int status) {
+  if (const auto e = s.save_error()) return fail(*e);
   return status;
+}
+
+// A session that saves to --save if asked (the file opened before attaching).
+bool open_session(LiveSession& s, const LiveOptions& o, std::string& err) {
+  return o.save.empty() || s.save_to(o.save, err);
 }
 
 uint64_t token_now() {
@@ -65,6 +68,7 @@ void print_demo(const StateModel& m, bool mappings) {
 int live_ping(const std::string& socket, const LiveOptions& o) {
   LiveSession s(o.timeout_ms);
   std::string err;
+  if (!open_session(s, o, err)) return fail(err);
   if (!s.attach(socket, err)) return saved(s, o, fail(err));
   const uint64_t token = token_now();
   if (!s.send_ping(token, err)) return saved(s, o, fail(err));
@@ -77,6 +81,7 @@ int live_ping(const std::string& socket, const LiveOptions& o) {
 int live_walk(const std::string& socket, uint32_t asid, uint64_t va, const LiveOptions& o) {
   LiveSession s(o.timeout_ms);
   std::string err;
+  if (!open_session(s, o, err)) return fail(err);
   if (!s.attach(socket, err)) return saved(s, o, fail(err));
   const uint64_t token = token_now();
   if (!s.send_walk(token, asid, va, err)) return saved(s, o, fail(err));
@@ -99,6 +104,7 @@ int live_walk(const std::string& socket, uint32_t asid, uint64_t va, const LiveO
 int live_demo(const std::string& socket, MsgType cmd, const LiveOptions& o) {
   LiveSession s(o.timeout_ms);
   std::string err;
+  if (!open_session(s, o, err)) return fail(err);
   if (!s.attach(socket, err)) return saved(s, o, fail(err));
   auto user_space_active = [&] {
     const auto& d = s.model().demo();
@@ -133,6 +139,7 @@ int live_memcheck(const std::string& socket, const std::string& monitor, const L
   std::string err;
   if (!mon.connect(monitor, err)) return fail(err);
   LiveSession s(o.timeout_ms);
+  if (!open_session(s, o, err)) return fail(err);
   if (!s.attach(socket, err)) return saved(s, o, fail(err));
   // A quiet point: the demo blocked between steps, and a PONG proving the model has applied
   // every event sent before it.

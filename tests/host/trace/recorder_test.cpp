@@ -1,14 +1,15 @@
-// glass-trace record's engine against the synthetic kernel: a recording that meets a corrupted
-// frame asks for a snapshot (one REQUEST_SNAPSHOT frame, reason gap), the answer resyncs the
-// model and later digests match; an unanswered request is retried; a recorder that leaves a
-// streaming kernel says DETACH and finishes the frame in flight. Once over bytes in memory, once
-// over a real unix socket.
+// glass-trace record (run_recording over Session and TraceWriter) against the synthetic kernel:
+// the file is a valid trace after every append (what a kill -9 leaves); over a real unix socket a
+// recording that meets a corrupted frame asks for a snapshot and ends synced, marked cut because
+// the kernel closed the stream; a recorder that leaves a streaming kernel says DETACH, finishes
+// the frame in flight and marks the file complete. (The Session itself: session_test.cpp.)
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -16,24 +17,12 @@
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/recorder.h"
 #include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/trace_end.h"
 
 namespace glass::inspector {
 namespace {
 
 using telemetry::MsgType;
-
-// The host's frames, decoded as the kernel would see them.
-std::vector<DecodedEvent> commands(const std::vector<uint8_t>& bytes) {
-  StreamDecoder d;
-  std::vector<StreamItem> items;
-  d.feed(bytes.data(), bytes.size(), items);
-  std::vector<DecodedEvent> out;
-  for (const auto& it : items) {
-    EXPECT_EQ(it.kind, StreamItem::Kind::kEvent) << "host frames must decode cleanly";
-    if (it.kind == StreamItem::Kind::kEvent) out.push_back(it.event);
-  }
-  return out;
-}
 
 // Bytes the synthetic kernel emitted since the last call.
 struct Tap {
@@ -47,106 +36,61 @@ struct Tap {
   }
 };
 
-TEST(TraceRecorder, CorruptedFrameIsRequestedAgainAndRepaired) {
-  SyntheticKernel k(2048, 21);
-  Tap tap{k};
-  Recorder rec;
-  std::vector<uint8_t> to_kernel;
-  std::string err;
-  ASSERT_TRUE(rec.start(0, to_kernel, err)) << err;
-  auto hello = commands(to_kernel);
-  ASSERT_EQ(hello.size(), 1u);
-  EXPECT_EQ(hello[0].ev.type, MsgType::kHello);
-
-  k.handshake();
-  uint32_t as = k.create_address_space();
-  k.map(as, 0x400000, 20, 0);
-  k.snapshot();
-  auto b = tap.next();
-  to_kernel.clear();
-  ASSERT_TRUE(rec.on_bytes(b.data(), b.size(), 10, to_kernel, err)) << err;
-  EXPECT_TRUE(to_kernel.empty()) << "a clean snapshot needs no request";
-  EXPECT_EQ(rec.model().sync(), Sync::kSynced);
-
-  // One frame of mapping is damaged on the way: the model must ask, not claim a match.
-  const size_t first_damaged = k.frame_spans().size();
-  k.map(as, 0x800000, 30, 1);
-  k.flush();
-  const auto span = k.frame_spans()[first_damaged];
-  k.send_digest();
-  b = tap.next();
-  b[span.first - (tap.sent - b.size()) + 3] ^= 0x41;
-  to_kernel.clear();
-  ASSERT_TRUE(rec.on_bytes(b.data(), b.size(), 20, to_kernel, err)) << err;
-  auto req = commands(to_kernel);
-  ASSERT_EQ(req.size(), 1u);
-  EXPECT_EQ(req[0].ev.type, MsgType::kRequestSnapshot);
-  EXPECT_EQ(req[0].ev.request_snapshot.reason, telemetry::SnapshotReason::kGap);
-  EXPECT_EQ(req[0].seq, 1u) << "host frames count from 0: HELLO was 0";
-  ASSERT_EQ(rec.requests().size(), 1u);
-  EXPECT_FALSE(rec.requests()[0].retry);
-  EXPECT_EQ(rec.model().counters().digests_matched, 1u) << "only the snapshot's";
-
-  // The kernel answers; later changes and digests match again.
-  k.snapshot();
-  k.random_activity(40);
-  k.send_digest();
-  b = tap.next();
-  to_kernel.clear();
-  ASSERT_TRUE(rec.on_bytes(b.data(), b.size(), 30, to_kernel, err)) << err;
-  EXPECT_TRUE(to_kernel.empty());
-  EXPECT_EQ(rec.model().sync(), Sync::kSynced) << rec.model().sync_reason();
-  EXPECT_EQ(rec.model().counters().digests_mismatched, 0u);
-  EXPECT_GE(rec.model().counters().digests_matched, 3u);
-  EXPECT_EQ(rec.model().digest(), k.digest());
-  // What is saved is what came, damage included.
-  EXPECT_EQ(rec.stream().size(), tap.sent);
+std::string temp_path(const char* name) {
+  return ::testing::TempDir() + "glass_rec_" + std::to_string(::getpid()) + "_" + name;
 }
 
-TEST(TraceRecorder, UnansweredRequestIsRetriedNotRepeated) {
-  SyntheticKernel k(1024, 4);
+// What glass-trace record does between two reads, without the socket: after every append the
+// file on disk is a valid trace ending on a whole frame, so a kill -9 at any moment loses only
+// the frame still arriving; the header says the recording was never closed (cut, and where).
+TEST(TraceRecorder, TheFileIsAValidTraceAfterEveryAppend) {
+  SyntheticKernel k(2048, 12);
   Tap tap{k};
-  Recorder rec;
-  std::vector<uint8_t> out;
-  std::string err;
-  ASSERT_TRUE(rec.start(0, out, err));
   k.handshake();
+  k.map(k.create_address_space(), 0x400000, 32, 0);
   k.snapshot();
-  k.flush();
-  const size_t damaged = k.frame_spans().size();
-  k.log("this frame is lost");
-  k.flush();
-  k.log("and this one arrives");
-  auto b = tap.next();
-  b[k.frame_spans()[damaged].first + 2] ^= 0xff;
-  out.clear();
-  ASSERT_TRUE(rec.on_bytes(b.data(), b.size(), 1000, out, err));
-  EXPECT_EQ(commands(out).size(), 1u);
-  out.clear();
-  ASSERT_TRUE(rec.on_tick(1000 + Recorder::kRetryMs - 1, out, err));
-  EXPECT_TRUE(out.empty()) << "too early for a retry";
-  ASSERT_TRUE(rec.on_tick(1000 + Recorder::kRetryMs, out, err));
-  auto retry = commands(out);
-  ASSERT_EQ(retry.size(), 1u);
-  EXPECT_EQ(retry[0].ev.request_snapshot.reason, telemetry::SnapshotReason::kGap);
-  ASSERT_EQ(rec.requests().size(), 2u);
-  EXPECT_TRUE(rec.requests()[1].retry);
-  k.snapshot();
-  b = tap.next();
-  out.clear();
-  ASSERT_TRUE(rec.on_bytes(b.data(), b.size(), 1000 + 3 * Recorder::kRetryMs, out, err));
-  EXPECT_TRUE(out.empty()) << "synced: nothing more to ask";
-  EXPECT_EQ(rec.model().sync(), Sync::kSynced);
-}
-
-TEST(TraceRecorder, NoRetryBeforeTheKernelHasSpoken) {
-  Recorder rec;
-  std::vector<uint8_t> out;
+  k.random_activity(60);
+  k.send_digest();
+  const auto bytes = tap.next();
+  const auto path = temp_path("append.glt");
+  TraceWriter w;
   std::string err;
-  ASSERT_TRUE(rec.start(0, out, err));
-  out.clear();
-  ASSERT_TRUE(rec.on_tick(10 * Recorder::kRetryMs, out, err));
-  EXPECT_TRUE(out.empty()) << "the HELLO stands until a handshake arrives";
+  ASSERT_TRUE(w.open(path, err)) << err;
+  Session s;
+  s.connect(0);
+  size_t at = 0, appends = 0, last_frames = 0;
+  while (at < bytes.size()) {
+    const size_t n = std::min<size_t>(bytes.size() - at, 97);  // reads that split frames
+    s.receive(bytes.data() + at, n, 1);
+    at += n;
+    const auto rec = s.take_record();
+    if (rec.empty()) continue;
+    w.append(rec.data(), rec.size());
+    ++appends;
+    TraceFile f;
+    ASSERT_TRUE(read_trace(path, f, err)) << err;
+    EXPECT_EQ(f.end, TraceEnd::kOpen);
+    StreamDecoder d;
+    std::vector<StreamItem> items;
+    d.feed(f.stream.data(), f.stream.size(), items);
+    d.finish(items);
+    for (const auto& it : items)
+      ASSERT_EQ(it.kind, StreamItem::Kind::kEvent) << "no gap, no cut frame";
+    EXPECT_GE(d.stats().frames, last_frames);
+    last_frames = d.stats().frames;
+    const auto cut = trace_cut(f, d.stats().frames, d.last_seq(), 0);
+    ASSERT_TRUE(cut);
+    EXPECT_EQ(cut->at_byte, kTraceHeaderSize + f.stream.size());
+    EXPECT_NE(cut->sentence().find("never closed"), std::string::npos) << cut->sentence();
+  }
+  EXPECT_GT(appends, 5u);
+  w.close(TraceEnd::kDetached);
+  TraceFile f;
+  ASSERT_TRUE(read_trace(path, f, err)) << err;
+  EXPECT_EQ(f.stream, bytes);
+  EXPECT_EQ(f.end, TraceEnd::kDetached);
+  EXPECT_FALSE(trace_cut(f, 1, 0, 0)) << "a goodbye on a frame boundary is complete";
+  std::remove(path.c_str());
 }
 
 // A listening unix socket in a fresh directory, removed on the way out.
@@ -232,20 +176,33 @@ TEST(TraceRecorder, LiveSocketRecordingRepairsAGap) {
     ::close(fd);  // the kernel leaves: the recording ends by itself
   });
   UnixSocket s;
-  std::string err, why;
+  std::string err;
   ASSERT_TRUE(s.connect(l.path(), err)) << err;
-  Recorder rec;
-  const bool ran = run_recording(s, rec, RecordLimits{20000, 0}, nullptr, why, err);
+  const auto path = temp_path("live.glt");
+  TraceWriter w;
+  ASSERT_TRUE(w.open(path, err)) << err;
+  Session rec;
+  RecordOutcome how;
+  const bool ran = run_recording(s, rec, w, RecordLimits{20000, 0}, nullptr, how, err);
   kernel.join();
   ASSERT_TRUE(ran) << err;
   EXPECT_TRUE(got_hello);
   EXPECT_TRUE(got_request);
-  EXPECT_EQ(why, "the kernel closed the stream");
+  EXPECT_EQ(how.why, "the kernel closed the stream");
+  EXPECT_EQ(how.end, TraceEnd::kKernelClosed);
   ASSERT_EQ(rec.requests().size(), 1u);
   EXPECT_EQ(rec.requests()[0].reason, telemetry::SnapshotReason::kGap);
   EXPECT_EQ(rec.model().sync(), Sync::kSynced) << rec.model().sync_reason();
   EXPECT_EQ(rec.model().counters().digests_mismatched, 0u);
   EXPECT_GE(rec.model().counters().digests_matched, 3u);
+  TraceFile f;
+  ASSERT_TRUE(read_trace(path, f, err)) << err;
+  EXPECT_EQ(f.stream.size(), rec.bytes_received());
+  EXPECT_EQ(f.end, TraceEnd::kKernelClosed);
+  const auto cut = trace_cut(f, 1, 0, 0);
+  ASSERT_TRUE(cut) << "the kernel says no goodbye: the recording is marked cut";
+  EXPECT_NE(cut->sentence().find("closed the stream"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 TEST(TraceRecorder, LeavingAStreamingKernelSendsDetach) {
@@ -270,24 +227,36 @@ TEST(TraceRecorder, LeavingAStreamingKernelSendsDetach) {
     ::close(fd);
   });
   UnixSocket s;
-  std::string err, why;
+  std::string err;
   ASSERT_TRUE(s.connect(l.path(), err)) << err;
-  Recorder rec;
-  ASSERT_TRUE(run_recording(s, rec, RecordLimits{300, 0}, nullptr, why, err)) << err;
+  const auto path = temp_path("detach.glt");
+  TraceWriter w;
+  ASSERT_TRUE(w.open(path, err)) << err;
+  Session rec;
+  RecordOutcome how;
+  ASSERT_TRUE(run_recording(s, rec, w, RecordLimits{300, 0}, nullptr, how, err)) << err;
   kernel.join();
-  EXPECT_EQ(why, "duration reached");
+  EXPECT_EQ(how.why, "duration reached");
+  EXPECT_EQ(how.end, TraceEnd::kDetached);
   EXPECT_TRUE(got_detach);
   EXPECT_TRUE(rec.requests().empty());
   EXPECT_EQ(rec.model().sync(), Sync::kSynced);
-  // The file does not end inside the frame: replayed to its end, the model stays synced.
-  EXPECT_TRUE(rec.ends_on_frame_boundary());
+  // The file does not end inside the frame: replayed to its end, the model stays synced, and
+  // the goodbye makes it complete.
+  TraceFile f;
+  ASSERT_TRUE(read_trace(path, f, err)) << err;
+  EXPECT_EQ(f.end, TraceEnd::kDetached);
+  ASSERT_FALSE(f.stream.empty());
+  EXPECT_EQ(f.stream.back(), 0);
   StreamDecoder d;
   std::vector<StreamItem> items;
-  d.feed(rec.stream().data(), rec.stream().size(), items);
+  d.feed(f.stream.data(), f.stream.size(), items);
   d.finish(items);
   StateModel m;
   for (const auto& it : items) m.apply(it);
   EXPECT_EQ(m.sync(), Sync::kSynced) << m.sync_reason();
+  EXPECT_FALSE(trace_cut(f, d.stats().frames, d.last_seq(), 0));
+  std::remove(path.c_str());
 }
 
 }  // namespace

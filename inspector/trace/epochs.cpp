@@ -1,7 +1,7 @@
-// EpochList: see epoch_list.h.
-#include "inspector/app/epoch_list.h"
+// EpochList: see epochs.h.
+#include "inspector/trace/epochs.h"
 
-namespace glass::inspector::app {
+namespace glass::inspector {
 
 Epoch& EpochList::start(std::optional<uint64_t> boot_id) {
   if (epochs_.size() >= kMaxEpochs) epochs_.erase(epochs_.begin());
@@ -36,4 +36,4 @@ const Epoch* EpochList::find(uint32_t number) const {
   return nullptr;
 }
 
-}  // namespace glass::inspector::app
+}  // namespace glass::inspector
