@@ -7,8 +7,12 @@
 //    there is exactly one reader at a time without a lock. The catch-up exists because the line is
 //    edge-triggered: a handler that stops at its per-interrupt bound with bytes still waiting
 //    would leave the line high and no new edge would come; the next poll collects them.
-//  - The handler only moves bytes into `g_rx` (rx_queue.h, bounded; a byte that does not fit is
-//    counted in overflows, never waits). Decoding and acting on commands stay in thread context
+//  - The handler only moves bytes into `g_rx` (rx_queue.h, bounded) and never waits. It reads a
+//    byte from the UART only when the queue has room for it: a byte it cannot keep stays in the
+//    UART, and QEMU (which feeds the UART only as the FIFO empties) keeps the rest on the host
+//    side, so a flood is slowed down, never cut into. poll() empties the queue and collects what
+//    waited. (A real UART would overrun its FIFO instead; that shows as a line error.) Bytes lost
+//    either way reach the host as an rx_lost event (commands_kernel.cpp). Decoding and acting on commands stay in thread context
 //    (poll(), commands_kernel.cpp), because a command may take a snapshot or walk the page tables,
 //    which is only sound at a quiescent point, and an interrupt can arrive in the middle of an mm
 //    operation.
@@ -52,13 +56,14 @@ const uint8_t* direct_view(uint64_t phys, size_t len, void*) {
   return reinterpret_cast<const uint8_t*>(phys + layout::kDirectMapBase);
 }
 
-// Moves what the receive FIFO holds into g_rx, at most `max` bytes. Interrupts off (see top).
+// Moves what the receive FIFO holds into g_rx, at most `max` bytes and no more than the queue has
+// room for (see top). Interrupts off.
 uint64_t move_fifo(unsigned max) {
   uint64_t errors = 0, n = 0;
-  for (; n < max; ++n) {
+  for (; n < max && g_rx.room() != 0; ++n) {
     const int b = drivers::com2().read_for_irq(&errors);
     if (b < 0) break;
-    (void)g_rx.push(static_cast<uint8_t>(b));  // a full queue counts the byte as lost
+    (void)g_rx.push(static_cast<uint8_t>(b));  // room was checked: cannot fail
   }
   if (errors != 0) g_line_errors.fetch_add(errors, std::memory_order_relaxed);
   return n;
