@@ -74,8 +74,8 @@ struct Channel {
   uint64_t values[kEntriesPerNode];
   Reply replies[kMaxAnswers];
   size_t reply_count = 0;
-  size_t command_replies = 0;   // of them kPong / kWalkResult (at most kMaxQueuedReplies)
-  bool rx_lost_owed = false;    // a kRxLost is among them
+  size_t command_replies = 0;        // of them kPong / kWalkResult (at most kMaxQueuedReplies)
+  bool rx_lost_owed = false;         // a kRxLost is among them
   uint64_t rx_lost_overflows = 0;    // receive-queue overflows already reported
   uint64_t rx_lost_line_errors = 0;  // UART line errors already reported
   Demo demo;

@@ -95,8 +95,8 @@ KTEST(com2_rx, a_flood_waits_in_the_uart_and_an_overrun_is_reported) {
   const internal::RxInfo full = internal::com2_rx_info();
   KEXPECT(sent >= RxQueue::kCapacity + 64);
   KEXPECT_EQ(full.overflows, before.overflows);  // the handler never pushed into a full queue
-  // Two polls: the first empties the queue and collects what waited (reading the overrun from
-  // the UART's line status), the next notices the new line error and frames its rx_lost.
+  // The overrun was counted by whichever LSR read saw it (here, the writer's). The polls empty
+  // the queue, collect what waited in the UART and frame the rx_lost that the loss owes.
   poll();
   poll();
   const internal::RxInfo after = internal::com2_rx_info();

@@ -249,8 +249,8 @@ bool send_replies() {
   while (ok && done < g.reply_count) {
     Reply& q = g.replies[done];
     // An answer follows every event recorded before it (a walk_result describes that state).
-    ok = q.kind == Owed::kSnapshot ? try_snapshot()
-                                   : (!g.attached || drain_all()) && emit_answer(q);
+    ok =
+        q.kind == Owed::kSnapshot ? try_snapshot() : (!g.attached || drain_all()) && emit_answer(q);
     if (ok) ++done;
   }
   forget(0, done);
