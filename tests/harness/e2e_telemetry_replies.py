@@ -167,7 +167,7 @@ CASES = [
 ]
 
 
-def _session(accel, name, host_side):
+def _session(accel, name, host_side, timeout=180.0):
     """Boots the kernel idle (no demo: its idle loop polls the channel between hlts) with COM2 on
     a socket; host_side(sock, dir) -> (problems, detail) runs on one raw connection after a first
     PING was answered; then QEMU is told to quit through its monitor."""
@@ -193,9 +193,9 @@ def _session(accel, name, host_side):
 
         t = threading.Thread(target=host)
         t.start()
-        r = qemu.boot(qemu.iso_for(IDLE), accel=accel, timeout=1800, telemetry_socket=sock,
+        r = qemu.boot(qemu.iso_for(IDLE), accel=accel, timeout=timeout, telemetry_socket=sock,
                       monitor_socket=mon_path)
-        t.join(timeout=60)
+        t.join(timeout=120)
     problems, detail = box.get('result', (['the host side did not finish'], ''))
     if not any(ln.startswith('GLASS READY') for ln in r.lines):
         problems = problems + [f'the kernel did not boot: {r.kernel_exit}']
@@ -243,10 +243,12 @@ def _check_cases(dump, tokens, problems):
                 problems.append(f'{name}: lost (or out of order) {missing!r}')
 
 
-def _run_garbage(h, rounds, size, problems, timeout=60.0):
+def _run_garbage(h, rounds, size, problems, timeout=60.0, progress=False):
     """`rounds` x (`size` random bytes, then HELLO+PING in one frame); returns (answered, times)."""
     answered, times = 0, []
     for i in range(rounds):
+        if progress and i and i % 10 == 0:
+            print(f'round {i}: {answered} answered so far, {sum(times):.1f} s', flush=True)
         r0 = time.monotonic()
         h.s.sendall(os.urandom(size))
         h.send(_hello() + _ping(GARBAGE_TOKEN + i))
@@ -272,7 +274,7 @@ def _check_garbage(dump, rounds, answered, problems):
     return min(answered, in_dump)
 
 
-def _session_host(cases, rounds, size, box):
+def _session_host(cases, rounds, size, box, progress=False):
     def host_side(sock, d):
         problems, tokens = [], []
         h = _Host(sock)
@@ -284,7 +286,7 @@ def _session_host(cases, rounds, size, box):
             if cases:
                 tokens = _run_cases(h, problems)
             t0 = time.monotonic()
-            box['answered'], times = _run_garbage(h, rounds, size, problems)
+            box['answered'], times = _run_garbage(h, rounds, size, problems, progress=progress)
             box['seconds'] = time.monotonic() - t0
             times.sort()
             box['times'] = (times[0], times[len(times) // 2], times[-1]) if times else ()
@@ -339,7 +341,8 @@ def main():
         qemu.iso_for(IDLE)
         box = {}
         problems, detail = _session(qemu.choose_accel(a.accel), 'garbage-rounds',
-                                    _session_host(False, a.rounds, a.bytes, box))
+                                    _session_host(False, a.rounds, a.bytes, box, progress=True),
+                                    timeout=180.0 + 60.0 * a.rounds)
     except qemu.HarnessError as e:
         print(f'glass: {e}')
         return 1

@@ -32,8 +32,8 @@ TEST(TelemetryRxLost, RoundTripsAndNamesBothCounts) {
 
 TEST(TelemetryRxLost, ACutEventIsRefused) {
   const uint8_t t = static_cast<uint8_t>(MsgType::kRxLost);
-  for (std::vector<uint8_t> b : {std::vector<uint8_t>{t}, std::vector<uint8_t>{t, 5},
-                                 std::vector<uint8_t>{t, 0x80, 1}}) {
+  for (std::vector<uint8_t> b :
+       {std::vector<uint8_t>{t}, std::vector<uint8_t>{t, 5}, std::vector<uint8_t>{t, 0x80, 1}}) {
     ByteReader r(b.data(), b.size());
     EXPECT_TRUE(decode_event(r).is_error()) << b.size() << " bytes";
   }
