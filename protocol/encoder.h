@@ -417,6 +417,17 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
   });
 }
 
+// ---- rx_lost (issue 11, item 2): kept apart for the message-schema rewrite to take over.
+// Host bytes the kernel lost before decoding them, since the previous rx_lost: `overflows` found
+// the receive queue full, `line_errors` are the UART's (overrun, parity, framing, break).
+[[nodiscard]] inline Result<void> rx_lost(ByteWriter& w, uint64_t overflows, uint64_t line_errors) {
+  return detail::atomically(w, [&](ByteWriter& o) {
+    detail::type(o, MsgType::kRxLost);
+    o.varint(overflows);
+    o.varint(line_errors);
+  });
+}
+
 }  // namespace encode
 
 // Seal `payload` (whole events, at most kMaxPayload bytes) as frame `seq`: writes

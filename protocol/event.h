@@ -126,6 +126,9 @@ struct Event {
       uint32_t cr3_asid;
       Text label;
     } demo;
+    struct {
+      uint64_t overflows, line_errors;  // since the previous rx_lost
+    } rx_lost;                          // kRxLost (issue 11)
   };
 };
 static_assert(__is_trivially_copyable(Event));
@@ -349,6 +352,10 @@ namespace event_detail {
       e.demo.step = TRY(r.varint());
       e.demo.cr3_asid = TRY(u32v(r));
       e.demo.label = TRY(text(r));
+      return e;
+    case MsgType::kRxLost:
+      e.rx_lost.overflows = TRY(r.varint());
+      e.rx_lost.line_errors = TRY(r.varint());
       return e;
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:

@@ -60,6 +60,8 @@ enum class MsgType : uint8_t {
   kWalkResult = 0x07,  // token, asid, va u64le, status u8 (WalkStatus), level count u8 (0..4),
                        // then per level from 4 down: level u8, table_pfn, index, entry u64le
   kDemoState = 0x08,   // state u8 (DemoRun), step, cr3_asid, label text
+  // kernel -> host: host bytes lost before decoding (issue 11; see rx_lost in encoder.h)
+  kRxLost = 0x09,  // overflows, line_errors: each since the previous rx_lost
   // kernel -> host: state changes
   kFrameRun = 0x10,     // first_pfn, count, kind u8, owner
   kAsCreated = 0x11,    // asid, root_pfn
@@ -159,6 +161,8 @@ enum class SnapshotReason : uint8_t {
       return "walk_result";
     case MsgType::kDemoState:
       return "demo_state";
+    case MsgType::kRxLost:
+      return "rx_lost";
     case MsgType::kFrameRun:
       return "frame_run";
     case MsgType::kAsCreated:

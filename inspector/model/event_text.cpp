@@ -197,6 +197,10 @@ std::string describe(const DecodedEvent& d) {
       n("cr3_asid", e.demo.cr3_asid);
       f("label", quoted(d.text));
       break;
+    case MsgType::kRxLost:
+      n("overflows", e.rx_lost.overflows);
+      n("line_errors", e.rx_lost.line_errors);
+      break;
     case MsgType::kDetach:
     case MsgType::kPause:
     case MsgType::kStep:

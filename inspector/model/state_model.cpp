@@ -380,6 +380,8 @@ void StateModel::apply_event(const DecodedEvent& d) {
     case MsgType::kDemoState:
       demo_ = DemoSeen{e.demo.state, e.demo.step, e.demo.cr3_asid, d.text};
       return;
+    case MsgType::kRxLost:  // about the host's own bytes: no kernel state
+      return;
     case MsgType::kHello:
     case MsgType::kRequestSnapshot:
     case MsgType::kDetach:

@@ -24,6 +24,12 @@ Uart16550& com2() {
   return g_com2;
 }
 
+uint8_t Uart16550::lsr() {
+  const uint8_t v = cpu::inb(base_ + kLsr);
+  if ((v & kLsrErrors) != 0) line_errors_.fetch_add(1, std::memory_order_relaxed);
+  return v;
+}
+
 bool Uart16550::init() {
   // Presence: the scratch register holds what was written to it; where no UART answers, reads
   // float to 0xff. (Not the loopback test: a host may already be sending on this port, and its
@@ -51,20 +57,20 @@ bool Uart16550::init() {
 
 void Uart16550::write_byte(uint8_t b) {
   if (!present_) return;
-  while ((cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) cpu::pause();
+  while ((lsr() & kLsrThrEmpty) == 0) cpu::pause();
   cpu::outb(base_ + kData, b);
   ++written_;
 }
 
 bool Uart16550::try_write_byte(uint8_t b) {
-  if (!present_ || (cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) return false;
+  if (!present_ || (lsr() & kLsrThrEmpty) == 0) return false;
   cpu::outb(base_ + kData, b);
   ++written_;
   return true;
 }
 
 size_t Uart16550::try_write_burst(const uint8_t* p, size_t n) {
-  if (!present_ || n == 0 || (cpu::inb(base_ + kLsr) & kLsrThrEmpty) == 0) return 0;
+  if (!present_ || n == 0 || (lsr() & kLsrThrEmpty) == 0) return 0;
   const size_t room = fifo_ ? kTxFifo : 1;
   const size_t k = n < room ? n : room;
   for (size_t i = 0; i < k; ++i) cpu::outb(base_ + kData, p[i]);
@@ -73,8 +79,7 @@ size_t Uart16550::try_write_burst(const uint8_t* p, size_t n) {
 }
 
 bool Uart16550::tx_idle() {
-  return !present_ ||
-         (cpu::inb(base_ + kLsr) & (kLsrThrEmpty | kLsrTxIdle)) == (kLsrThrEmpty | kLsrTxIdle);
+  return !present_ || (lsr() & (kLsrThrEmpty | kLsrTxIdle)) == (kLsrThrEmpty | kLsrTxIdle);
 }
 
 void Uart16550::write(const char* s, size_t n) {
@@ -82,7 +87,7 @@ void Uart16550::write(const char* s, size_t n) {
 }
 
 int Uart16550::try_read() {
-  if (!present_ || (cpu::inb(base_ + kLsr) & kLsrDataReady) == 0) return -1;
+  if (!present_ || (lsr() & kLsrDataReady) == 0) return -1;
   return cpu::inb(base_ + kData);
 }
 
@@ -98,11 +103,8 @@ void Uart16550::disable_rx_interrupts() {
   if (present_) cpu::outb(base_ + kIer, 0);
 }
 
-int Uart16550::read_for_irq(uint64_t* errors) {
-  if (!present_) return -1;
-  const uint8_t lsr = cpu::inb(base_ + kLsr);
-  if ((lsr & kLsrErrors) != 0) ++*errors;
-  if ((lsr & kLsrDataReady) == 0) return -1;
+int Uart16550::read_for_irq() {
+  if (!present_ || (lsr() & kLsrDataReady) == 0) return -1;
   return cpu::inb(base_ + kData);
 }
 

@@ -9,11 +9,14 @@
 // (try_write_burst); without a working FIFO it admits one. Writers serialise through the caller's
 // lock (kprintf's); this class keeps no lock itself so the panic path can use it with interrupts
 // off. The receive side has one reader at a time: the interrupt handler when receive interrupts
-// are on, else the poller.
+// are on, else the poller. Reading LSR clears its error bits (overrun, parity, framing, break)
+// whoever reads it, the transmit path included, so every LSR read counts them (line_errors()).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <atomic>
 
 namespace glass::drivers {
 
@@ -39,9 +42,14 @@ class Uart16550 {
   // "receiver line status" (overrun, parity, framing, break). OUT2 stays set from init().
   void enable_rx_interrupts();
   void disable_rx_interrupts();
-  // For the receive interrupt handler: -1 when the receive FIFO is empty; a line error seen on the
-  // way (reading LSR clears it, which also acknowledges a line-status interrupt) bumps *errors.
-  [[nodiscard]] int read_for_irq(uint64_t* errors);
+  // For the receive interrupt handler: -1 when the receive FIFO is empty. Its LSR read also
+  // acknowledges a line-status interrupt (the error is counted in line_errors()).
+  [[nodiscard]] int read_for_irq();
+  // LSR reads since boot that showed a receive error (overrun, parity, framing, break): bytes
+  // lost on the way in. Any context.
+  [[nodiscard]] uint64_t line_errors() const {
+    return line_errors_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] bool has_fifo() const { return fifo_; }
   // Loopback (MCR bit 4): what is transmitted is received by this UART and not sent out. For
   // tests of the receive path without a host.
@@ -55,6 +63,8 @@ class Uart16550 {
   bool present_ = false;
   bool fifo_ = false;
   uint64_t written_ = 0;
+  std::atomic<uint64_t> line_errors_{0};
+  uint8_t lsr();  // reads LSR, counting its error bits
 };
 
 Uart16550& com1();

@@ -146,11 +146,18 @@ bool send_digest(bool snapshot_end) {
       [&](ByteWriter& w) { return encode::digest(w, snapshot_end, g.epoch, d.frames, d.tables); });
 }
 
-void try_snapshot() {
+}  // namespace
+
+// What this poll framed before the snapshot (answers owed before it, the events they follow)
+// leaves before it: sealed, never dropped. If that does not fit, nothing changes until next poll.
+bool internal::try_snapshot() {
   const uint64_t t0 = internal::now_ns();
+  if (!g.framer.seal()) {
+    ++g.st.snapshots_deferred;
+    return false;
+  }
   internal::set_recording(false);
   discard_rings();  // the snapshot replaces everything they describe
-  g.framer.drop_open_frame();
   Framer::Mark m = g.framer.mark();
   ++g.epoch;
   HandshakeInfo h;
@@ -169,16 +176,19 @@ void try_snapshot() {
     g.framer.rollback(m);
     --g.epoch;
     ++g.st.snapshots_deferred;  // the transmit buffer is too full: next poll
-    return;
+    return false;
   }
-  g.snapshot_pending = g.handshake_pending = false;
+  g.handshake_pending = false;
   g.attached = true;
   internal::set_recording(true);
   g.last_digest_ns = internal::now_ns();
   ++g.st.snapshots;
   g.st.last_snapshot_bytes = g.framer.bytes() - m.bytes;
   g.st.last_snapshot_ns = g.last_digest_ns - t0;
+  return true;
 }
+
+namespace {
 
 // Hands the transmit buffer to the UART until it is busy or `budget` bytes went: one LSR check
 // per burst of up to 16 bytes (uart16550.h says why that loses nothing).
@@ -260,10 +270,10 @@ void poll() {
   g.busy = true;
   g.error_replies = 0;
   internal::receive();
-  if (g.snapshot_pending) try_snapshot();
-  const bool drained = !g.attached || (!g.snapshot_pending && drain());
-  if (drained && !g.snapshot_pending) (void)internal::send_replies();
-  if (g.attached && drained && !g.snapshot_pending &&
+  // Answers first, in the order they were asked for (snapshots among them), then the rest.
+  const bool answered = internal::send_replies();
+  const bool drained = !g.attached || (answered && drain());
+  if (g.attached && drained && answered &&
       internal::now_ns() - g.last_digest_ns >= kDigestPeriodNs) {
     if (send_digest(false)) {
       g.last_digest_ns = internal::now_ns();

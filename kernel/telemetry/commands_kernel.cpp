@@ -6,6 +6,11 @@
 // polled, poll() reads the UART itself). Decoding and acting stay in poll(), never in the
 // interrupt handler, because a command may take a snapshot or walk the page tables, which is only
 // sound at a quiescent point. The interrupt's other gain: it wakes the idle loop's hlt at once.
+//
+// Answers: every answer owed (channel_state.h's Owed) is queued when its input is decoded and
+// framed by send_replies() in that order, a snapshot included, so nothing a poll answered can be
+// overtaken or discarded by a snapshot in the same poll. Each poll decodes whatever the receive
+// queue holds (up to kRxBudget): after garbage the decoder is in step at the next 0x00.
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/lib/format.h"
@@ -18,35 +23,55 @@ namespace internal {
 namespace {
 
 Channel& g = g_channel;
-void bad_command(const char* what) {
-  ++g.st.bad_commands;
-  if (g.error_replies++ != 0) return;  // one reply per poll: a flood costs the kernel little
-  const size_t n = __builtin_strlen(what);
-  (void)g.framer.emit(
-      [&](ByteWriter& w) { return encode::log(w, LogLevel::kError, internal::now_ns(), what, n); });
+
+// Appends an answer; false when kMaxAnswers already wait (the caller decides what that costs).
+bool owe(const Reply& r) {
+  if (g.reply_count == kMaxAnswers) return false;
+  g.replies[g.reply_count++] = r;
+  if (r.kind == Owed::kSnapshot) g.snapshot_pending = true;
+  if (r.kind == Owed::kPong || r.kind == Owed::kWalkResult) ++g.command_replies;
+  if (r.kind == Owed::kRxLost) g.rx_lost_owed = true;
+  return true;
 }
 
+// Bad input is counted; the first of a poll is answered (a flood costs the kernel little).
+void bad_input(Owed kind, const char* what, uint32_t version) {
+  ++g.st.bad_commands;
+  if (g.error_replies++ != 0) return;
+  Reply r{};
+  r.kind = kind;
+  r.text = what;
+  r.asid = version;
+  (void)owe(r);  // kMaxAnswers waiting: counted only, like the rest of a flood
+}
+
+void bad_command(const char* what) {
+  bad_input(Owed::kError, what, 0);
+}
+
+// "telemetry: kernel speaks vN, inspector vM: HELLO refused", framed when its turn comes.
 void hello_mismatch(uint32_t theirs) {
-  char msg[96];
-  // "telemetry: kernel speaks vN, inspector vM: HELLO refused" without a formatter.
-  size_t n = 0;
-  auto put = [&](const char* t) {
-    while (*t && n < sizeof msg - 1) msg[n++] = *t++;
-  };
-  auto num = [&](uint32_t v) {
-    char d[10];
-    int k = 0;
-    do d[k++] = static_cast<char>('0' + v % 10);
-    while ((v /= 10) != 0 && k < 10);
-    while (k > 0 && n < sizeof msg - 1) msg[n++] = d[--k];
-  };
-  put("telemetry: kernel speaks v");
-  num(kProtocolVersion);
-  put(", inspector v");
-  num(theirs);
-  put(": HELLO refused");
-  msg[n] = 0;
-  bad_command(msg);
+  bad_input(Owed::kRefusal, nullptr, theirs);
+}
+
+// HELLO / REQUEST_SNAPSHOT. Requests in a row share one snapshot; one after other answers gets its
+// own, after them.
+void want_snapshot() {
+  if (g.reply_count != 0 && g.replies[g.reply_count - 1].kind == Owed::kSnapshot) return;
+  Reply r{};
+  r.kind = Owed::kSnapshot;
+  if (!owe(r)) bad_command("telemetry: too many commands");
+}
+
+// Host bytes lost before decoding (the receive queue full, or the UART's own errors such as an
+// overrun) are owed to the host as an rx_lost event, in the position they were noticed.
+void note_rx_loss() {
+  if (g.rx_lost_owed) return;
+  const RxInfo i = com2_rx_info();
+  if (i.overflows == g.rx_lost_overflows && i.line_errors == g.rx_lost_line_errors) return;
+  Reply r{};
+  r.kind = Owed::kRxLost;
+  (void)owe(r);  // no room: noticed again next poll, the counts keep
 }
 
 void release_demo() {
@@ -79,7 +104,7 @@ void demo_command(MsgType t) {
 
 // On PING: how the host's bytes arrived, as a debug `log` event before the PONG (so a host can
 // see the receive interrupt at work without another message type).
-void rx_report() {
+[[nodiscard]] bool rx_report() {
   const RxInfo i = com2_rx_info();
   char msg[200];
   const size_t n =
@@ -90,10 +115,73 @@ void rx_report() {
                              i.overflows, i.line_errors)
                  : format_to(msg, sizeof msg, "telemetry: com2 rx polled (%s) bytes=%lu",
                              i.polled_reason, g.st.rx_bytes);
-  (void)g.framer.emit([&](ByteWriter& w) {
+  return g.framer.emit([&](ByteWriter& w) {
     return encode::log(w, LogLevel::kDebug, internal::now_ns(), msg,
                        n < sizeof msg ? n : sizeof msg - 1);
   });
+}
+
+[[nodiscard]] bool emit_error(LogLevel level, const char* msg, size_t n) {
+  return g.framer.emit(
+      [&](ByteWriter& w) { return encode::log(w, level, internal::now_ns(), msg, n); });
+}
+
+// One answer that is not a snapshot. False: the transmit buffer is full (it stays owed).
+[[nodiscard]] bool emit_answer(Reply& q) {
+  switch (q.kind) {
+    case Owed::kPong:
+      if (!q.logged && !rx_report()) return false;
+      q.logged = true;
+      return g.framer.emit([&](ByteWriter& w) { return encode::pong(w, q.token); });
+    case Owed::kWalkResult: {
+      WalkLevel levels[kMaxLevel];
+      uint8_t count = 0;
+      const WalkStatus st = internal::walk(q.asid, q.va, levels, count);
+      if (!g.framer.emit([&](ByteWriter& w) {
+            return encode::walk_result(w, q.token, q.asid, q.va, st, levels, count);
+          }))
+        return false;
+      ++g.st.walks;
+      if (st != WalkStatus::kLeaf && st != WalkStatus::kNotPresent) ++g.st.walk_errors;
+      return true;
+    }
+    case Owed::kError:
+      return emit_error(LogLevel::kError, q.text, __builtin_strlen(q.text));
+    case Owed::kRefusal: {
+      char msg[96];
+      const size_t n =
+          format_to(msg, sizeof msg, "telemetry: kernel speaks v%u, inspector v%u: HELLO refused",
+                    kProtocolVersion, q.asid);
+      return emit_error(LogLevel::kError, msg, n < sizeof msg ? n : sizeof msg - 1);
+    }
+    case Owed::kRxLost: {
+      const RxInfo i = com2_rx_info();
+      const uint64_t lost = i.overflows - g.rx_lost_overflows;
+      const uint64_t errors = i.line_errors - g.rx_lost_line_errors;
+      if (!g.framer.emit([&](ByteWriter& w) { return encode::rx_lost(w, lost, errors); }))
+        return false;
+      g.rx_lost_overflows = i.overflows;
+      g.rx_lost_line_errors = i.line_errors;
+      return true;
+    }
+    case Owed::kSnapshot:
+      break;
+  }
+  return true;
+}
+
+// Forgets answers [from, to) that left (or, DETACH, that are no longer owed), keeping the order.
+void forget(size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    const Owed k = g.replies[i].kind;
+    if (k == Owed::kPong || k == Owed::kWalkResult) --g.command_replies;
+    if (k == Owed::kRxLost) g.rx_lost_owed = false;
+  }
+  for (size_t i = to; i < g.reply_count; ++i) g.replies[i - (to - from)] = g.replies[i];
+  g.reply_count -= to - from;
+  g.snapshot_pending = false;
+  for (size_t i = 0; i < g.reply_count; ++i)
+    if (g.replies[i].kind == Owed::kSnapshot) g.snapshot_pending = true;
 }
 
 void handle_frame() {
@@ -109,32 +197,36 @@ void handle_frame() {
           break;
         }
         ++g.st.commands;
-        g.snapshot_pending = g.handshake_pending = true;
+        g.handshake_pending = true;
+        want_snapshot();
         break;
       case MsgType::kRequestSnapshot:
         ++g.st.commands;
-        g.snapshot_pending = true;
         if (!g.attached) g.handshake_pending = true;
+        want_snapshot();
         break;
       case MsgType::kDetach:
         ++g.st.commands;
-        g.attached = g.snapshot_pending = false;
+        g.attached = false;
         internal::set_recording(false);
         discard_rings();
-        g.reply_count = 0;
+        // A snapshot would attach again: no longer owed. Answers to commands before it still go.
+        for (size_t i = g.reply_count; i-- > 0;)
+          if (g.replies[i].kind == Owed::kSnapshot) forget(i, i + 1);
         release_demo();  // nobody is left to resume it
         break;
       case MsgType::kPing:
       case MsgType::kWalk: {
-        if (g.reply_count == kMaxQueuedReplies) return bad_command("telemetry: too many commands");
+        if (g.command_replies == kMaxQueuedReplies || g.reply_count == kMaxAnswers)
+          return bad_command("telemetry: too many commands");
         ++g.st.commands;
         const Event& e = ev.value();
-        Reply& q = g.replies[g.reply_count++];
-        q.type = e.type == MsgType::kPing ? MsgType::kPong : MsgType::kWalkResult;
-        if (e.type == MsgType::kPing) rx_report();
+        Reply q{};
+        q.kind = e.type == MsgType::kPing ? Owed::kPong : Owed::kWalkResult;
         q.token = e.type == MsgType::kPing ? e.ping.token : e.walk.token;
         q.asid = e.type == MsgType::kPing ? 0 : e.walk.asid;
         q.va = e.type == MsgType::kPing ? 0 : e.walk.va;
+        (void)owe(q);  // room was checked
         break;
       }
       case MsgType::kPause:
@@ -153,28 +245,16 @@ void handle_frame() {
 
 bool send_replies() {
   size_t done = 0;
-  for (; done < g.reply_count; ++done) {
-    const Reply& q = g.replies[done];
-    bool ok;
-    if (q.type == MsgType::kPong) {
-      ok = g.framer.emit([&](ByteWriter& w) { return encode::pong(w, q.token); });
-    } else {
-      WalkLevel levels[kMaxLevel];
-      uint8_t count = 0;
-      const WalkStatus st = internal::walk(q.asid, q.va, levels, count);
-      ok = g.framer.emit([&](ByteWriter& w) {
-        return encode::walk_result(w, q.token, q.asid, q.va, st, levels, count);
-      });
-      if (ok) {
-        ++g.st.walks;
-        if (st != WalkStatus::kLeaf && st != WalkStatus::kNotPresent) ++g.st.walk_errors;
-      }
-    }
-    if (!ok) break;
+  bool ok = true;
+  while (ok && done < g.reply_count) {
+    Reply& q = g.replies[done];
+    // An answer follows every event recorded before it (a walk_result describes that state).
+    ok =
+        q.kind == Owed::kSnapshot ? try_snapshot() : (!g.attached || drain_all()) && emit_answer(q);
+    if (ok) ++done;
   }
-  for (size_t i = done; i < g.reply_count; ++i) g.replies[i - done] = g.replies[i];
-  g.reply_count -= done;
-  if (g.reply_count != 0) return false;
+  forget(0, done);
+  if (!ok) return false;
   if (g.demo.report) {
     const Demo& d = g.demo;
     const DemoRun run = !d.running               ? DemoRun::kNone
@@ -191,23 +271,33 @@ bool send_replies() {
 }
 
 void receive() {
-  com2_rx_collect();
-  for (size_t i = 0; i < kRxBudget; ++i) {
-    const int b = com2_rx_byte();
-    if (b < 0) return;
-    ++g.st.rx_bytes;
-    switch (g.rx.push(static_cast<uint8_t>(b))) {
-      case FrameStatus::kNone:
-      case FrameStatus::kEmpty:
-        break;
-      case FrameStatus::kFrame:
-        handle_frame();
-        break;
-      default:
-        bad_command("telemetry: damaged command frame");
-        break;
+  note_rx_loss();
+  // Collect and decode until the queue stays empty or the budget is spent; the last collect
+  // leaves the UART's FIFO empty, so the next byte raises a new edge (com2_rx_kernel.cpp).
+  size_t budget = kRxBudget;
+  for (bool more = true; more;) {
+    com2_rx_collect();
+    more = false;
+    for (; budget > 0; --budget) {
+      const int b = com2_rx_byte();
+      if (b < 0) break;
+      more = true;
+      ++g.st.rx_bytes;
+      switch (g.rx.push(static_cast<uint8_t>(b))) {
+        case FrameStatus::kNone:
+        case FrameStatus::kEmpty:
+          break;
+        case FrameStatus::kFrame:
+          handle_frame();
+          break;
+        default:
+          bad_command("telemetry: damaged command frame");
+          break;
+      }
     }
+    if (budget == 0) break;
   }
+  com2_rx_collect();
 }
 
 }  // namespace internal

@@ -4,8 +4,10 @@
 // Invariants: single producer, single consumer, lock-free: head_ is written only by the producer,
 // tail_ only by the consumer, each published with release and read with acquire. The producer
 // never waits: a byte that finds the queue full is dropped and counted (overflows), and the host
-// sees at worst a damaged command frame (its CRC fails), which the channel answers with an error
-// and the host resends. Fixed storage, no allocation; portable so host tests can drive it.
+// sees at worst a damaged command frame (its CRC fails), which the channel answers with an error,
+// and an rx_lost event. The COM2 handler asks room() first and leaves a byte it cannot keep in the
+// UART, so in practice nothing overflows. Fixed storage, no allocation; portable so host tests
+// can drive it.
 #pragma once
 
 #include <stddef.h>
@@ -43,6 +45,8 @@ class RxQueue {
   [[nodiscard]] uint32_t queued() const {
     return head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire);
   }
+  // Producer: bytes push() would take now (the consumer may only make it more).
+  [[nodiscard]] uint32_t room() const { return kCapacity - queued(); }
 
  private:
   uint8_t bytes_[kCapacity] = {};

@@ -17,10 +17,12 @@
 //  - Every byte from the host is validated (frame checksum, event decoder, known commands only);
 //    anything else is counted and answered with an error `log` event, never acted on. A HELLO
 //    of another protocol version is refused the same way ("kernel speaks v3, inspector v1").
-//  - Answers (PONG, walk_result, demo_state) are queued when a command arrives and framed by
-//    poll() after any snapshot and after the rings are drained, so a walk_result describes the
-//    state after every event before it in the stream. At most kMaxQueuedReplies wait; more
-//    commands before the next poll are refused as bad commands.
+//  - No answer is dropped: every answer owed (snapshot, PONG, walk_result, error, refusal,
+//    rx_lost) is queued when its input is decoded and framed by poll() in that order, each one
+//    that is not a snapshot after the rings are drained (a walk_result describes the state after
+//    every event before it in the stream); a snapshot never discards what was framed before it.
+//    At most kMaxQueuedReplies PINGs/WALKs wait; more before the next poll are refused as bad
+//    commands. demo_state follows the queued answers.
 //  - Demo control: a demo brackets itself with demo_begin()/demo_end() and calls
 //    demo_checkpoint() between steps (quiescent points). After PAUSE the next checkpoint blocks,
 //    polling, until RESUME or DETACH (a new HELLO keeps it paused, so
