@@ -235,6 +235,20 @@ def _cobs(data):
     return bytes(out)
 
 
+def _uncobs(data):
+    """One COBS-encoded frame (without its 0x00 delimiter) decoded; None if it holds a 0x00."""
+    out, i = bytearray(), 0
+    while i < len(data):
+        code = data[i]
+        if code == 0:
+            return None
+        out += data[i + 1:i + code]
+        i += code
+        if code < 0xFF and i < len(data):
+            out.append(0)
+    return bytes(out)
+
+
 def _host_frame(events, seq=0):
     """A host -> kernel wire frame: COBS(seq | events | crc32c) 0x00 (docs/telemetry.md)."""
     plain = seq.to_bytes(4, 'little') + events

@@ -11,22 +11,11 @@ import socket
 import threading
 
 import qemu
-from e2e_telemetry import (DEMO_MM, _boot_demo_mm, _crc32c, _host_frame, _protocol_version,
+from e2e_telemetry import (DEMO_MM, _uncobs, _boot_demo_mm, _crc32c, _host_frame, _protocol_version,
                            _record, _trace, _wait_for_socket, _wait_until_timer_runs)
 
 
 # ------------------------------------- recovery while live: damage, detach, attach twice (v3)
-def _uncobs(data):
-    out, i = bytearray(), 0
-    while i < len(data):
-        code = data[i]
-        if code == 0:
-            return None
-        out += data[i + 1:i + code]
-        i += code
-        if code < 0xFF and i < len(data):
-            out.append(0)
-    return bytes(out)
 
 
 def _host_commands(raw):

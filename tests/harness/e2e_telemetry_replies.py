@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import qemu  # noqa: E402
-from e2e_telemetry import (Monitor, _crc32c, _host_frame, _protocol_version, _trace,  # noqa: E402
+from e2e_telemetry import (Monitor, _uncobs, _crc32c, _host_frame, _protocol_version, _trace,  # noqa: E402
                            _wait_for_socket)
 
 IDLE = 'quiet'  # no demo, no exit: the idle loop polls the channel until QEMU is told to quit
@@ -56,17 +56,6 @@ def _ping(token):
     return bytes([0x63]) + _leb(token)
 
 
-def _uncobs(data):
-    out, i = bytearray(), 0
-    while i < len(data):
-        code = data[i]
-        if code == 0:
-            return None
-        out += data[i + 1:i + code]
-        i += code
-        if code < 0xFF and i < len(data):
-            out.append(0)
-    return bytes(out)
 
 
 class _Reader:

@@ -16,22 +16,8 @@ class AddressSpaceTest : public PtTest {
  protected:
   void SetUp() override {
     PtTest::SetUp();
-    static uint64_t guard[1] = {0xffffffff80230000ull};
-    static MemRange ram[1] = {{0, 64 * kMiB}};
-    KernelImage k;
-    k.virt_base = 0xffffffff80000000ull;
-    k.text_start = k.virt_base + 0x200000;
-    k.text_end = k.text_start + 0x1000;
-    k.rodata_start = k.text_end;
-    k.rodata_end = k.rodata_start + 0x1000;
-    k.data_start = k.rodata_end;
-    k.data_end = k.data_start + 0x40000;
-    k.guard_pages = guard;
-    k.guard_count = 1;
-    k.ram = ram;
-    k.ram_count = 1;
-    k.direct_map_bytes = 64 * kMiB;
-    ASSERT_TRUE(activate_kernel_address_space(k).is_ok());
+    activate_test_kernel_space();
+    if (HasFatalFailure()) return;
     pt_frames_ = page_table_frames();
     folios_ = folio_frames();
   }

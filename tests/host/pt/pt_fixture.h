@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "mm/virt/kernel_space.h"
 #include "mm/virt/pt_cursor.h"
 #include "tests/host/mm/mm_fixture.h"
 
@@ -39,6 +40,26 @@ class PtTest : public MmTest {
       ++taken;
       if (t.kind == Taken::Kind::kSubtree) c.defer_free(std::move(t.tree));
     }
+  }
+  // The kernel address space on the standard map (a 2 MiB image at 0xffffffff80200000, the 64 MiB
+  // direct map), for tests whose user address spaces share its upper half.
+  static void activate_test_kernel_space() {
+    static uint64_t guard[1] = {0xffffffff80230000ull};
+    static MemRange ram[1] = {{0, 64 * kMiB}};
+    KernelImage k;
+    k.virt_base = 0xffffffff80000000ull;
+    k.text_start = k.virt_base + 0x200000;
+    k.text_end = k.text_start + 0x1000;
+    k.rodata_start = k.text_end;
+    k.rodata_end = k.rodata_start + 0x1000;
+    k.data_start = k.rodata_end;
+    k.data_end = k.data_start + 0x40000;
+    k.guard_pages = guard;
+    k.guard_count = 1;
+    k.ram = ram;
+    k.ram_count = 1;
+    k.direct_map_bytes = 64 * kMiB;
+    ASSERT_TRUE(activate_kernel_address_space(k).is_ok());
   }
   static Result<Mapping> translate(PageTable& pt, uint64_t va) {
     const uint64_t page = va & ~(kFrameSize - 1);
