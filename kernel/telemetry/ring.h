@@ -10,7 +10,8 @@
 //    that finds room for two records first stores a kDropped record carrying that count, in the
 //    position the loss happened, and the consumer, finding the ring empty, takes any count left
 //    (take_lost). Either way the host sees a `dropped` event and resynchronises.
-//  - A record is a fixed 48-byte POD: producers copy fields, never format bytes (DESIGN.md).
+//  - A record is a fixed 48-byte POD: producers copy fields, never format bytes (the hooks stay
+//    cheap enough to sit on mm's hot paths; docs/telemetry.md).
 //  - Storage is borrowed (the kernel gives it frames of kind telemetry); capacity is any power of
 //    two >= 2. Freestanding: no allocation, portable so host tests can drive it too.
 #pragma once
