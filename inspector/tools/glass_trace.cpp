@@ -21,7 +21,7 @@
 #include "inspector/trace/chrome_export.h"
 #include "inspector/trace/live_commands.h"
 #include "inspector/trace/recorder.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/trace/unix_socket.h"
 #include "protocol/encoder.h"
@@ -265,9 +265,9 @@ int cmd_synth(const Args& a) {
     return usage("--seed wants a number");
   if (const auto* v = a.opt("--ops"); v && (!number(*v, ops) || ops > 100000))
     return usage("--ops wants a number up to 100000");
-  // Each operation touches at most a handful of frames; size the synthetic RAM so that any
-  // accepted --ops fits (100000 ops -> ~1.6M frames, ~26 MB of model).
-  gi::SyntheticKernel k(2048 + ops * 16, seed);
+  // The real mm on the host (HostKernel). Each operation touches at most a handful of frames;
+  // size the simulated RAM so that any accepted --ops fits (100000 ops -> ~1.6M frames).
+  gi::HostKernel k(2048 + ops * 16, seed);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 16, 0);

@@ -66,33 +66,33 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
         break;
       }
       case MsgType::kLockAcquired: {
-        last_t = std::max(last_t, e.lock.t);
-        auto c = cursors.find(e.lock.cursor);
+        last_t = std::max(last_t, e.lock_acquired.t);
+        auto c = cursors.find(e.lock_acquired.cursor);
         if (c == cursors.end()) {
           ++stats.unmatched;
           break;
         }
-        holds[{e.lock.cursor, e.lock.node}] = {e.lock.t, c->second.cpu, c->second.asid,
-                                               e.lock.wait_ns};
-        if (e.lock.wait_ns) {
-          uint64_t start = e.lock.t >= e.lock.wait_ns ? e.lock.t - e.lock.wait_ns : 0;
-          event(out, first, "wait node " + hex(e.lock.node), "wait", c->second.asid, c->second.cpu,
-                start, e.lock.t - start, "\"cursor\":" + std::to_string(e.lock.cursor));
+        holds[{e.lock_acquired.cursor, e.lock_acquired.node}] = {e.lock_acquired.t, c->second.cpu, c->second.asid,
+                                               e.lock_acquired.wait_ns};
+        if (e.lock_acquired.wait_ns) {
+          uint64_t start = e.lock_acquired.t >= e.lock_acquired.wait_ns ? e.lock_acquired.t - e.lock_acquired.wait_ns : 0;
+          event(out, first, "wait node " + hex(e.lock_acquired.node), "wait", c->second.asid, c->second.cpu,
+                start, e.lock_acquired.t - start, "\"cursor\":" + std::to_string(e.lock_acquired.cursor));
           ++stats.waits;
         }
         break;
       }
       case MsgType::kLockReleased: {
-        last_t = std::max(last_t, e.lock.t);
-        auto h = holds.find({e.lock.cursor, e.lock.node});
+        last_t = std::max(last_t, e.lock_released.t);
+        auto h = holds.find({e.lock_released.cursor, e.lock_released.node});
         if (h == holds.end()) {
           ++stats.unmatched;
           break;
         }
         uint64_t t0 = h->second.t;
-        event(out, first, "hold node " + hex(e.lock.node), "lock", h->second.asid, h->second.cpu,
-              t0, e.lock.t >= t0 ? e.lock.t - t0 : 0,
-              "\"cursor\":" + std::to_string(e.lock.cursor) +
+        event(out, first, "hold node " + hex(e.lock_released.node), "lock", h->second.asid, h->second.cpu,
+              t0, e.lock_released.t >= t0 ? e.lock_released.t - t0 : 0,
+              "\"cursor\":" + std::to_string(e.lock_released.cursor) +
                   ",\"wait_ns\":" + std::to_string(h->second.wait));
         ++stats.holds;
         holds.erase(h);

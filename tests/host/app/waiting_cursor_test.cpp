@@ -1,5 +1,5 @@
 // The contention the locks view must draw but a one-CPU kernel never produces, made by the
-// synthetic kernel (glass-trace synth --contend): at the lock_waiting event the view data shows
+// host kernel (glass-trace synth --contend): at the lock_waiting event the view data shows
 // exactly one waiting cursor, pointing at the node the other cursor holds; the acquisition that
 // ends the wait carries a nonzero wait; both cursors end with no lock left and the digests match.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/view/cursor_rows.h"
 
 namespace glass::inspector {
@@ -24,7 +24,7 @@ struct Replayed {
 };
 
 Replayed replay_contention() {
-  SyntheticKernel k(4096, 9);
+  HostKernel k(4096, 9);
   k.handshake();
   const uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 4, 0);
@@ -43,10 +43,10 @@ Replayed replay_contention() {
     const auto& e = it.event.ev;
     if (e.type == MsgType::kLockWaiting) {
       ++r.waits_seen;
-      waiter = e.lock.cursor;
+      waiter = e.lock_waiting.cursor;
       r.at_wait = view::cursor_rows(r.model);
-    } else if (e.type == MsgType::kLockAcquired && waiter && e.lock.cursor == *waiter) {
-      r.acquired_after_wait_ns = e.lock.wait_ns;
+    } else if (e.type == MsgType::kLockAcquired && waiter && e.lock_acquired.cursor == *waiter) {
+      r.acquired_after_wait_ns = e.lock_acquired.wait_ns;
       waiter.reset();
     }
   }
@@ -75,7 +75,7 @@ TEST(WaitingCursor, SyntheticContentionShowsOneCursorWaitingOnTheOthersNode) {
 }
 
 TEST(WaitingCursor, ContentionOutsideOnePageTableIsRefused) {
-  SyntheticKernel k(4096, 9);
+  HostKernel k(4096, 9);
   k.handshake();
   const uint32_t as = k.create_address_space();
   EXPECT_THROW(k.contend(as, 0x40000000 + 500 * 4096ull, 8), std::invalid_argument);

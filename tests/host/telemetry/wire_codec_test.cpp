@@ -227,15 +227,15 @@ TEST(TelemetryCodec, V3MessagesDecodeIntoTheirStructs) {
   ByteReader r(buf, w.size());
   Event a = decode_event(r).value();
   ASSERT_EQ(a.type, MsgType::kLockWaiting);
-  EXPECT_EQ(a.lock.cursor, 9u);
-  EXPECT_EQ(a.lock.node, kMaxPfn);
-  EXPECT_EQ(a.lock.wait_ns, 0u);
-  EXPECT_EQ(a.lock.t, 77u);
+  EXPECT_EQ(a.lock_waiting.cursor, 9u);
+  EXPECT_EQ(a.lock_waiting.node, kMaxPfn);
+  EXPECT_EQ(a.lock_waiting.wait_ns, 0u);
+  EXPECT_EQ(a.lock_waiting.t, 77u);
   Event b = decode_event(r).value();
   ASSERT_EQ(b.type, MsgType::kFolioRef);
-  EXPECT_EQ(b.folio.first, kMaxPfn);
-  EXPECT_EQ(b.folio.count, 1u);
-  EXPECT_EQ(b.folio.refcount, 0xffffffffu);
+  EXPECT_EQ(b.folio_ref.first, kMaxPfn);
+  EXPECT_EQ(b.folio_ref.count, 1u);
+  EXPECT_EQ(b.folio_ref.refcount, 0xffffffffu);
   EXPECT_TRUE(r.at_end());
 }
 

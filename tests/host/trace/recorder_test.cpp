@@ -1,4 +1,4 @@
-// glass-trace record's engine against the synthetic kernel: a recording that meets a corrupted
+// glass-trace record's engine against the host kernel (real mm on the host): a recording that meets a corrupted
 // frame asks for a snapshot (one REQUEST_SNAPSHOT frame, reason gap), the answer resyncs the
 // model and later digests match; an unanswered request is retried; a recorder that leaves a
 // streaming kernel says DETACH and finishes the frame in flight. Once over bytes in memory, once
@@ -15,7 +15,7 @@
 
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/recorder.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 
 namespace glass::inspector {
 namespace {
@@ -35,9 +35,9 @@ std::vector<DecodedEvent> commands(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-// Bytes the synthetic kernel emitted since the last call.
+// Bytes the host kernel (real mm on the host) emitted since the last call.
 struct Tap {
-  SyntheticKernel& k;
+  HostKernel& k;
   size_t sent = 0;
   std::vector<uint8_t> next() {
     auto all = k.take_bytes();
@@ -48,7 +48,7 @@ struct Tap {
 };
 
 TEST(TraceRecorder, CorruptedFrameIsRequestedAgainAndRepaired) {
-  SyntheticKernel k(2048, 21);
+  HostKernel k(2048, 21);
   Tap tap{k};
   Recorder rec;
   std::vector<uint8_t> to_kernel;
@@ -104,7 +104,7 @@ TEST(TraceRecorder, CorruptedFrameIsRequestedAgainAndRepaired) {
 }
 
 TEST(TraceRecorder, UnansweredRequestIsRetriedNotRepeated) {
-  SyntheticKernel k(1024, 4);
+  HostKernel k(1024, 4);
   Tap tap{k};
   Recorder rec;
   std::vector<uint8_t> out;
@@ -212,7 +212,7 @@ TEST(TraceRecorder, LiveSocketRecordingRepairsAGap) {
   bool got_hello = false, got_request = false;
   std::thread kernel([&] {
     int fd = l.accept_one();
-    SyntheticKernel k(2048, 8);
+    HostKernel k(2048, 8);
     Tap tap{k};
     got_hello = await_command(fd, MsgType::kHello, seen);
     k.handshake();
@@ -254,7 +254,7 @@ TEST(TraceRecorder, LeavingAStreamingKernelSendsDetach) {
   bool got_detach = false;
   std::thread kernel([&] {
     int fd = l.accept_one();
-    SyntheticKernel k(512, 3);
+    HostKernel k(512, 3);
     Tap tap{k};
     (void)await_command(fd, MsgType::kHello, seen);
     k.handshake();
