@@ -66,8 +66,8 @@ template <typename M>
   return detail::atomically(w, [&](ByteWriter& o) { detail::put_fields(o, m); });
 }
 template <typename Tagged>
-  requires(__is_same(Tagged, Event) || __is_same(Tagged, Record))
-[[nodiscard]] Result<void> message(ByteWriter& w, const Tagged& e) {
+requires(__is_same(Tagged, Event) || __is_same(Tagged, Record))
+    [[nodiscard]] Result<void> message(ByteWriter& w, const Tagged& e) {
   Result<void> r = Error::kInvalidArgument;
   (void)visit(e, [&](const auto& m) { r = message(w, m); });
   return r;
@@ -141,9 +141,8 @@ template <typename Tagged>
   constexpr uint32_t kMinRun = 8;
   const bool progression = run == count || run >= kMinRun;
   auto header = [&](uint32_t n, EntriesMode mode) {
-    return msg::Entries{node_pfn,         static_cast<uint16_t>(first), static_cast<uint16_t>(n),
-                        mode,             values[0],
-                        n < 2 ? 0 : stride, EntryDeltas{nullptr, 0}};
+    return msg::Entries{node_pfn,  static_cast<uint16_t>(first), static_cast<uint16_t>(n), mode,
+                        values[0], n < 2 ? 0 : stride,           EntryDeltas{nullptr, 0}};
   };
   if (progression) {
     TRY(message(w, header(run, EntriesMode::kProgression)));

@@ -5,9 +5,10 @@
 //
 // Invariants:
 //  - Single producer (the owning CPU; no interrupt handler reports mm events, so a push is never
-//    interrupted by another push on its CPU) and single consumer (the drain). Neither side ever waits for the other: push on a full ring drops the record and
-//    counts it, it never blocks. Lock-free: head_ is written only by the producer, tail_ only by
-//    the consumer, each published with release and read with acquire.
+//    interrupted by another push on its CPU) and single consumer (the drain). Neither side ever
+//    waits for the other: push on a full ring drops the record and counts it, it never blocks.
+//    Lock-free: head_ is written only by the producer, tail_ only by the consumer, each published
+//    with release and read with acquire.
 //  - Nothing is lost silently. Records lost to a full ring are counted in lost_; the next push
 //    that finds room for two records first stores a kDropped record carrying that count, in the
 //    position the loss happened, and the consumer, finding the ring empty, takes any count left

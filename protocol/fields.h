@@ -87,8 +87,7 @@ using Level = ByteOf<uint8_t, kMaxLevel>;  // 1..4: 0 is refused by Level's vali
 using FrameKindField = ByteOf<uint8_t, 0xff, Show::kSpecial>;  // mm's FrameKind
 using LogLevelField = ByteOf<uint8_t, static_cast<uint8_t>(LogLevel::kError)>;
 using KtapStatusField = ByteOf<KtapStatus, 2, Show::kSpecial>;
-using SnapshotReasonField =
-    ByteOf<SnapshotReason, static_cast<uint8_t>(SnapshotReason::kUser)>;
+using SnapshotReasonField = ByteOf<SnapshotReason, static_cast<uint8_t>(SnapshotReason::kUser)>;
 using WalkStatusField = ByteOf<WalkStatus, kMaxWalkStatus, Show::kSpecial>;
 using DemoRunField = ByteOf<DemoRun, kMaxDemoRun, Show::kSpecial>;
 using EntriesModeField = ByteOf<EntriesMode, 1, Show::kHidden>;

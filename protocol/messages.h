@@ -24,11 +24,11 @@ namespace msg {
 
 #define GLASS_FIELD_MEMBER(Tag, name) field::Tag::type name;
 #define GLASS_MSG_STRUCT(Camel, snake, number, dir, ring, fields) \
-  struct Camel {                                                 \
-    static constexpr MsgType kType = MsgType::k##Camel;          \
-    static constexpr const char* kName = #snake;                 \
-    static constexpr bool kRecorded = Ring::ring;                \
-    fields                                                       \
+  struct Camel {                                                  \
+    static constexpr MsgType kType = MsgType::k##Camel;           \
+    static constexpr const char* kName = #snake;                  \
+    static constexpr bool kRecorded = Ring::ring;                 \
+    fields                                                        \
   };
 struct Ring {
   static constexpr bool kRing = true, kNoRing = false;
@@ -105,7 +105,8 @@ static_assert(__is_trivially_copyable(Event));
 struct Record {
   MsgType type;
   union {
-#define GLASS_RECORD_MEMBER(Camel, snake, number, dir, ring, fields) GLASS_IF_##ring(msg::Camel snake;)
+#define GLASS_RECORD_MEMBER(Camel, snake, number, dir, ring, fields) \
+  GLASS_IF_##ring(msg::Camel snake;)
     GLASS_MESSAGES(GLASS_RECORD_MEMBER, GLASS_NO_FIELD)
 #undef GLASS_RECORD_MEMBER
   };
@@ -114,17 +115,17 @@ static_assert(__is_trivially_copyable(Record));
 static_assert(sizeof(Record) <= 56, "records are copied by value on hot paths: keep them small");
 
 // The member of e that holds a message of type M.
-#define GLASS_MEMBER_OF(Camel, snake, number, dir, ring, fields)              \
-  [[nodiscard]] constexpr msg::Camel& member(Event& e, const msg::Camel*) {  \
-    return e.snake;                                                          \
-  }                                                                          \
-  [[nodiscard]] constexpr const msg::Camel& member(const Event& e, const msg::Camel*) { \
-    return e.snake;                                                          \
-  }                                                                          \
-  GLASS_IF_##ring(                                                           \
+#define GLASS_MEMBER_OF(Camel, snake, number, dir, ring, fields)                                   \
+  [[nodiscard]] constexpr msg::Camel& member(Event& e, const msg::Camel*) {                        \
+    return e.snake;                                                                                \
+  }                                                                                                \
+  [[nodiscard]] constexpr const msg::Camel& member(const Event& e, const msg::Camel*) {            \
+    return e.snake;                                                                                \
+  }                                                                                                \
+  GLASS_IF_##ring(                                                                                 \
       [[nodiscard]] constexpr msg::Camel& member(Record& r, const msg::Camel*) { return r.snake; } \
-      [[nodiscard]] constexpr const msg::Camel& member(const Record& r, const msg::Camel*) { \
-        return r.snake;                                                      \
+      [[nodiscard]] constexpr const msg::Camel& member(const Record& r, const msg::Camel*) {       \
+        return r.snake;                                                                            \
       })
 GLASS_MESSAGES(GLASS_MEMBER_OF, GLASS_NO_FIELD)
 #undef GLASS_MEMBER_OF
@@ -140,8 +141,8 @@ template <typename E, typename M>
 
 // f(message) on the message e holds; false (f not called) when e's type has no member here.
 #define GLASS_VISIT_CASE(Camel, snake, number, dir, ring, fields) \
-  case MsgType::k##Camel:                                        \
-    f(e.snake);                                                  \
+  case MsgType::k##Camel:                                         \
+    f(e.snake);                                                   \
     return true;
 template <typename F>
 constexpr bool visit(Event& e, F&& f) {

@@ -58,7 +58,7 @@ enum class MsgType : uint8_t {
 #define GLASS_MSGTYPE(Camel, snake, number, dir, ring, fields) k##Camel = number,
   GLASS_MESSAGES(GLASS_MSGTYPE, GLASS_NO_FIELD)
 #undef GLASS_MSGTYPE
-  kBlockFirst = 0x40,
+      kBlockFirst = 0x40,
   kBlockLast = 0x4f,
 };
 enum class Direction : uint8_t { kToHost, kToKernel };

@@ -93,6 +93,12 @@ bool asid_of_root(uint64_t root_pfn, uint32_t& asid) {
 void set_clock(uint64_t (*clock)()) {
   mm_events::detail::g_clock = clock ? clock : tsc;
 }
+
+void host_reset() {
+  SpinGuard guard(g_registry_lock);
+  for (auto& s : g_spaces) s = Space{};
+  g_registry_overflows = 0;
+}
 #else
 uint64_t record_ticks() {
   return mm_events::detail::g_record_ticks;

@@ -40,6 +40,8 @@ inline constexpr size_t kMaxSpaces = 128;
 #if GLASS_HOST
 // The hooks' time stamps come from `clock` (nullptr: the TSC again).
 void set_clock(uint64_t (*clock)());
+// Forgets every registered space (mm was reset under it: host tests boot mm many times).
+void host_reset();
 #else
 // TSC ticks spent inside the hooks since boot.
 [[nodiscard]] uint64_t record_ticks();

@@ -192,7 +192,8 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kAsCreated:
-      if (!spaces_.emplace(e.as_created.asid, AddressSpace{e.as_created.asid, e.as_created.root}).second) {
+      if (!spaces_.emplace(e.as_created.asid, AddressSpace{e.as_created.asid, e.as_created.root})
+               .second) {
         problem(d, "address space " + std::to_string(e.as_created.asid) + " created twice");
         return;
       }
@@ -212,8 +213,8 @@ void StateModel::apply_event(const DecodedEvent& d) {
     }
     case MsgType::kCr3Switch:
       if (!spaces_.count(e.cr3_switch.asid)) {
-        problem(d, "cpu " + std::to_string(e.cr3_switch.cpu) + " switched to unknown address space " +
-                       std::to_string(e.cr3_switch.asid));
+        problem(d, "cpu " + std::to_string(e.cr3_switch.cpu) +
+                       " switched to unknown address space " + std::to_string(e.cr3_switch.asid));
         return;
       }
       cr3_[e.cr3_switch.cpu] = e.cr3_switch.asid;
@@ -307,15 +308,14 @@ void StateModel::apply_event(const DecodedEvent& d) {
       saw_time(lock.t);
       auto it = cursors_.find(lock.cursor);
       if (it == cursors_.end()) {
-        problem(d, "unknown cursor " + std::to_string(lock.cursor) + " locked node " +
-                       hex(lock.node));
+        problem(d,
+                "unknown cursor " + std::to_string(lock.cursor) + " locked node " + hex(lock.node));
         return;
       }
       auto held = locks_.find(lock.node);
       if (held != locks_.end()) {
-        problem(d, "node " + hex(lock.node) + " locked by cursor " +
-                       std::to_string(lock.cursor) + " while cursor " +
-                       std::to_string(held->second.cursor) + " holds it");
+        problem(d, "node " + hex(lock.node) + " locked by cursor " + std::to_string(lock.cursor) +
+                       " while cursor " + std::to_string(held->second.cursor) + " holds it");
         return;
       }
       locks_[lock.node] = HeldLock{lock.cursor, lock.t, lock.wait_ns};
@@ -335,14 +335,14 @@ void StateModel::apply_event(const DecodedEvent& d) {
       }
       if (std::find(it->second.locks.begin(), it->second.locks.end(), lock.node) !=
           it->second.locks.end()) {
-        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " +
-                       hex(lock.node) + " it already holds");
+        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " + hex(lock.node) +
+                       " it already holds");
         return;
       }
       auto w = waiting_.find(lock.cursor);
       if (w != waiting_.end() && w->second.node != lock.node) {
-        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " +
-                       hex(lock.node) + " while still waiting for node " + hex(w->second.node));
+        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " + hex(lock.node) +
+                       " while still waiting for node " + hex(w->second.node));
         return;
       }
       if (w == waiting_.end()) waiting_[lock.cursor] = LockWait{lock.node, lock.t};
@@ -356,8 +356,8 @@ void StateModel::apply_event(const DecodedEvent& d) {
       saw_time(lock.t);
       auto held = locks_.find(lock.node);
       if (held == locks_.end() || held->second.cursor != lock.cursor) {
-        problem(d, "cursor " + std::to_string(lock.cursor) + " released node " +
-                       hex(lock.node) + " it does not hold");
+        problem(d, "cursor " + std::to_string(lock.cursor) + " released node " + hex(lock.node) +
+                       " it does not hold");
         return;
       }
       locks_.erase(held);

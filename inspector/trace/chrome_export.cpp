@@ -72,12 +72,15 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           ++stats.unmatched;
           break;
         }
-        holds[{e.lock_acquired.cursor, e.lock_acquired.node}] = {e.lock_acquired.t, c->second.cpu, c->second.asid,
-                                               e.lock_acquired.wait_ns};
+        holds[{e.lock_acquired.cursor, e.lock_acquired.node}] = {
+            e.lock_acquired.t, c->second.cpu, c->second.asid, e.lock_acquired.wait_ns};
         if (e.lock_acquired.wait_ns) {
-          uint64_t start = e.lock_acquired.t >= e.lock_acquired.wait_ns ? e.lock_acquired.t - e.lock_acquired.wait_ns : 0;
-          event(out, first, "wait node " + hex(e.lock_acquired.node), "wait", c->second.asid, c->second.cpu,
-                start, e.lock_acquired.t - start, "\"cursor\":" + std::to_string(e.lock_acquired.cursor));
+          uint64_t start = e.lock_acquired.t >= e.lock_acquired.wait_ns
+                               ? e.lock_acquired.t - e.lock_acquired.wait_ns
+                               : 0;
+          event(out, first, "wait node " + hex(e.lock_acquired.node), "wait", c->second.asid,
+                c->second.cpu, start, e.lock_acquired.t - start,
+                "\"cursor\":" + std::to_string(e.lock_acquired.cursor));
           ++stats.waits;
         }
         break;
@@ -90,8 +93,8 @@ std::string chrome_trace_json(const std::vector<StreamItem>& items, ChromeExport
           break;
         }
         uint64_t t0 = h->second.t;
-        event(out, first, "hold node " + hex(e.lock_released.node), "lock", h->second.asid, h->second.cpu,
-              t0, e.lock_released.t >= t0 ? e.lock_released.t - t0 : 0,
+        event(out, first, "hold node " + hex(e.lock_released.node), "lock", h->second.asid,
+              h->second.cpu, t0, e.lock_released.t >= t0 ? e.lock_released.t - t0 : 0,
               "\"cursor\":" + std::to_string(e.lock_released.cursor) +
                   ",\"wait_ns\":" + std::to_string(h->second.wait));
         ++stats.holds;

@@ -75,6 +75,7 @@ HostKernel::HostKernel(uint64_t frame_count, uint64_t seed)
   (void)b.add_available(1ull << 20, bytes - (1ull << 20));
   (void)b.add_reserved(1ull << 20, 1ull << 20, mm::FrameKind::kKernelImage);
   must(mm::init(b), "mm init");
+  telemetry::recorder::host_reset();  // tables of an earlier mm are not ours
   Impl& k = *impl_;
   k.seed = seed;
   k.storage.resize(size_t{kRingRecords} * platform::kMaxCpus);
@@ -92,6 +93,7 @@ HostKernel::~HostKernel() {
   telemetry::recorder::set_clock(nullptr);
   impl_->spaces.clear();  // page tables go (their leaf folios stay: mm is forgotten next)
   mm::host_reset();
+  telemetry::recorder::host_reset();
   mm::host::arena_destroy();
   g_exists.store(false);
 }
@@ -133,7 +135,8 @@ std::vector<uint8_t> HostKernel::take_bytes() {
 namespace {
 template <typename F>
 void emit(telemetry::Framer& f, F&& enc, const char* what) {
-  if (!f.emit(enc)) throw std::runtime_error(std::string("host kernel: transmit buffer full: ") + what);
+  if (!f.emit(enc))
+    throw std::runtime_error(std::string("host kernel: transmit buffer full: ") + what);
 }
 }  // namespace
 
@@ -149,7 +152,8 @@ void HostKernel::handshake(uint32_t version) {
   h.frame_count = mm::frame_table().size();
   h.cpu_count = 2;
   h.version = version;
-  emit(impl_->framer, [&](auto& w) { return te::handshake(w, h); }, "handshake");
+  emit(
+      impl_->framer, [&](auto& w) { return te::handshake(w, h); }, "handshake");
   collect();
 }
 
@@ -159,11 +163,13 @@ void HostKernel::snapshot() {
   telemetry::recorder::stop();  // the snapshot replaces what the rings describe (none: drained)
   ++k.epoch;
   const uint64_t frames = mm::frame_table().size();
-  emit(k.framer, [&](auto& w) { return te::snapshot_begin(w, k.epoch, frames); }, "snapshot");
+  emit(
+      k.framer, [&](auto& w) { return te::snapshot_begin(w, k.epoch, frames); }, "snapshot");
   if (!telemetry::snapshot_body(k.framer)) throw std::runtime_error("host kernel: snapshot full");
   const telemetry::Digest d = telemetry::full_digest();
-  emit(k.framer, [&](auto& w) { return te::digest(w, true, k.epoch, d.frames, d.tables); },
-       "snapshot_end");
+  emit(
+      k.framer, [&](auto& w) { return te::digest(w, true, k.epoch, d.frames, d.tables); },
+      "snapshot_end");
   (void)k.framer.seal();
   collect();
   telemetry::recorder::start(k.rings, true);
@@ -172,8 +178,9 @@ void HostKernel::snapshot() {
 void HostKernel::send_digest() {
   drain();
   const telemetry::Digest d = telemetry::full_digest();
-  emit(impl_->framer,
-       [&](auto& w) { return te::digest(w, false, impl_->epoch, d.frames, d.tables); }, "digest");
+  emit(
+      impl_->framer,
+      [&](auto& w) { return te::digest(w, false, impl_->epoch, d.frames, d.tables); }, "digest");
   collect();
 }
 
@@ -239,7 +246,8 @@ void unmap_pages(mm::PageTable& pt, uint64_t va, uint64_t bytes) {
 
 void HostKernel::destroy_address_space(uint32_t asid) {
   auto it = impl_->spaces.find(asid);
-  if (it == impl_->spaces.end()) throw std::invalid_argument("no address space " + std::to_string(asid));
+  if (it == impl_->spaces.end())
+    throw std::invalid_argument("no address space " + std::to_string(asid));
   unmap_pages(*it->second, 0, 0x800000000000ull);  // the user half: its folios go back
   impl_->spaces.erase(it);
   drain();
@@ -301,6 +309,9 @@ void HostKernel::contend(uint32_t asid, uint64_t va, uint32_t npages) {
            std::chrono::steady_clock::now() < deadline)
       std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // Drained now, while A holds and B waits, so the stream interleaves the two CPUs as they
+    // happened (a drain takes each ring whole, in CPU order).
+    drain();
     {
       mm::CursorMut drop = std::move(a);  // A's locks go here, while B spins
     }
@@ -312,21 +323,27 @@ void HostKernel::contend(uint32_t asid, uint64_t va, uint32_t npages) {
 
 void HostKernel::log(const std::string& s) {
   const uint64_t t = counter_clock();
-  emit(impl_->framer,
-       [&](auto& w) { return te::log(w, telemetry::LogLevel::kInfo, t, s.data(), s.size()); }, "log");
+  emit(
+      impl_->framer,
+      [&](auto& w) { return te::log(w, telemetry::LogLevel::kInfo, t, s.data(), s.size()); },
+      "log");
   collect();
 }
 
 void HostKernel::ktap(bool ok, uint64_t n, const std::string& name) {
-  emit(impl_->framer, [&](auto& w) {
-    return te::ktap(w, ok ? telemetry::KtapStatus::kOk : telemetry::KtapStatus::kNotOk, n,
-                    name.data(), name.size());
-  }, "ktap");
+  emit(
+      impl_->framer,
+      [&](auto& w) {
+        return te::ktap(w, ok ? telemetry::KtapStatus::kOk : telemetry::KtapStatus::kNotOk, n,
+                        name.data(), name.size());
+      },
+      "ktap");
   collect();
 }
 
 void HostKernel::pong(uint64_t token) {
-  emit(impl_->framer, [&](auto& w) { return te::pong(w, token); }, "pong");
+  emit(
+      impl_->framer, [&](auto& w) { return te::pong(w, token); }, "pong");
   collect();
 }
 
@@ -344,19 +361,21 @@ void HostKernel::answer_walk(uint64_t token, uint32_t asid, uint64_t va) {
       entry = static_cast<const uint64_t*>(mm::platform::phys_to_virt(pfn << 12))[index];
       return true;
     };
-    status = telemetry::walk_tables(it->second->root().pfn(), va, read, levels, count);
+    status = telemetry::walk_tables(it->second->root_phys() >> 12, va, read, levels, count);
   }
-  emit(impl_->framer,
-       [&](auto& w) { return te::walk_result(w, token, asid, va, status, levels, count); },
-       "walk_result");
+  emit(
+      impl_->framer,
+      [&](auto& w) { return te::walk_result(w, token, asid, va, status, levels, count); },
+      "walk_result");
   collect();
 }
 
 void HostKernel::demo_state(telemetry::DemoRun state, uint64_t step, uint32_t cr3_asid,
                             const std::string& label) {
-  emit(impl_->framer, [&](auto& w) {
-    return te::demo_state(w, state, step, cr3_asid, label.data(), label.size());
-  }, "demo_state");
+  emit(
+      impl_->framer,
+      [&](auto& w) { return te::demo_state(w, state, step, cr3_asid, label.data(), label.size()); },
+      "demo_state");
   collect();
 }
 

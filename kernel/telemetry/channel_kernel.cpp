@@ -174,8 +174,7 @@ void init(bool enabled, bool rx_polled) {
     return internal::logs_off();
   }
   g.drain = Drain(ns_of);
-  g_rings[0].attach(static_cast<Record*>(mm::platform::phys_to_virt(ring.value())),
-                           kRingRecords);
+  g_rings[0].attach(static_cast<Record*>(mm::platform::phys_to_virt(ring.value())), kRingRecords);
   g.framer.attach(static_cast<uint8_t*>(mm::platform::phys_to_virt(tx.value())),
                   mm::kFrameSize << kTxOrder);
   g.boot_id = mix64(cpu::rdtsc() ^ glass_boot_tsc);

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "protocol/event_ring.h"
 #include "kernel/telemetry/telemetry.h"
+#include "protocol/event_ring.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/framer.h"
 #include "telemetry/drain.h"

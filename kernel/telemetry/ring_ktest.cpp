@@ -1,8 +1,8 @@
 // EventRing in the kernel: a full ring drops and counts instead of blocking, the loss reaches the
 // consumer as one kDropped record in the position it happened, and the ring keeps working after.
 #include "kernel/ktest/ktest.h"
-#include "protocol/event_ring.h"
 #include "kernel/telemetry/telemetry.h"
+#include "protocol/event_ring.h"
 
 namespace glass::telemetry {
 namespace {

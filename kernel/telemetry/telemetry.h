@@ -33,8 +33,8 @@
 #include <stdint.h>
 
 #include "protocol/event_ring.h"
-#include "telemetry/recorder.h"
 #include "protocol/wire.h"
+#include "telemetry/recorder.h"
 
 namespace glass::telemetry {
 

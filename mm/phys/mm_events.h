@@ -60,7 +60,9 @@ class HookTimer {
   HookTimer() = default;
 #else
   HookTimer() : t0_(__builtin_ia32_rdtsc()) {}
-  ~HookTimer() { g_record_ticks += __builtin_ia32_rdtsc() - t0_; }
+  ~HookTimer() {
+    g_record_ticks += __builtin_ia32_rdtsc() - t0_;
+  }
 #endif
   HookTimer(const HookTimer&) = delete;
   HookTimer& operator=(const HookTimer&) = delete;

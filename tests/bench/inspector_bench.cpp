@@ -1,8 +1,8 @@
-// The inspector's data path at the size the issue sets: the real mm on the host (HostKernel) with 1,048,576 frames
-// (4 GiB) maps 100,000 4 KiB pages through cursors of 512 pages. `--write-trace OUT.glt` writes
-// that trace for `./glass bench inspector` to replay in glass-inspect under Xvfb (frame times,
-// peak memory); the Google Benchmark cases measure the GUI-free parts on it: decoding and
-// applying every event, and rendering the whole frame map into cells.
+// The inspector's data path at the size the issue sets: the real mm on the host (HostKernel) with
+// 1,048,576 frames (4 GiB) maps 100,000 4 KiB pages through cursors of 512 pages. `--write-trace
+// OUT.glt` writes that trace for `./glass bench inspector` to replay in glass-inspect under Xvfb
+// (frame times, peak memory); the Google Benchmark cases measure the GUI-free parts on it: decoding
+// and applying every event, and rendering the whole frame map into cells.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -88,4 +88,3 @@ class PtLockWait : public PtTest {
     PtTest::TearDown();
   }
 };
-

@@ -49,8 +49,8 @@ TEST(HostRecording, MmOperationsGiveTheKernelsStream) {
   k.unmap(as, 0x402000, 4);
   k.send_digest();
   const auto items = decode(k.take_bytes());
-  const auto live = std::vector<StreamItem>(items.begin() + static_cast<long>(after_snapshot),
-                                            items.end());
+  const auto live =
+      std::vector<StreamItem>(items.begin() + static_cast<long>(after_snapshot), items.end());
   const auto seen = kinds(live);
   // A map: a cursor, its locks, the nodes it creates, a frame run and a folio refcount per page,
   // the entries of its range; an unmap: the entries cleared and the folios freed.

@@ -120,8 +120,8 @@ void roundtrip(const M& m, int& walked) {
   const std::string text = inspector::describe(d);
   EXPECT_EQ(text.rfind(M::kName, 0), 0u) << text;
   for (const std::string& name : shown) {
-    const bool named = text.find(" " + name + "=") != std::string::npos ||
-                       name == "first_vpn" || name == "levels" || name == "deltas";
+    const bool named = text.find(" " + name + "=") != std::string::npos || name == "first_vpn" ||
+                       name == "levels" || name == "deltas";
     EXPECT_TRUE(named) << name << " missing from: " << text;
   }
 }
@@ -157,11 +157,10 @@ TEST(MessageTable, CrossFieldRulesRefuseAndReject) {
   uint8_t buf[64];
   ByteWriter w(buf, sizeof buf);
   EXPECT_EQ(encode::message(w, msg::FrameRun{5, 0, 1, 1}).error(), Error::kInvalidArgument);
-  EXPECT_EQ(encode::message(w, msg::NodeCreated{1, 0, 5, 0, 0}).error(),
-            Error::kInvalidArgument);
-  EXPECT_EQ(encode::message(w, msg::Entries{5, 500, 20, EntriesMode::kProgression, 0, 0, {}})
-                .error(),
-            Error::kInvalidArgument);
+  EXPECT_EQ(encode::message(w, msg::NodeCreated{1, 0, 5, 0, 0}).error(), Error::kInvalidArgument);
+  EXPECT_EQ(
+      encode::message(w, msg::Entries{5, 500, 20, EntriesMode::kProgression, 0, 0, {}}).error(),
+      Error::kInvalidArgument);
   EXPECT_EQ(w.size(), 0u);
   // The same frame_run written by hand (count 0) does not decode.
   const uint8_t bad[] = {static_cast<uint8_t>(MsgType::kFrameRun), 5, 0, 1, 1};
