@@ -1,6 +1,6 @@
-// The model against the host kernel (real mm on the host): digests agree, a damaged or cut stream is reported as a
-// gap, the model asks for a snapshot, and after the snapshot the digests match again. Also the
-// reverse map and the incremental digest against a full recompute.
+// The model against the host kernel (real mm on the host): digests agree, a damaged or cut stream
+// is reported as a gap, the model asks for a snapshot, and after the snapshot the digests match
+// again. Also the reverse map and the incremental digest against a full recompute.
 #include <gtest/gtest.h>
 
 #include "inspector/model/state_model.h"

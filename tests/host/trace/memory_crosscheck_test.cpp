@@ -7,9 +7,9 @@
 #include <map>
 
 #include "inspector/model/event_text.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/memory_crosscheck.h"
 #include "inspector/trace/qemu_monitor.h"
-#include "inspector/trace/host_kernel.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::inspector {

@@ -1,8 +1,8 @@
-// glass-trace record's engine against the host kernel (real mm on the host): a recording that meets a corrupted
-// frame asks for a snapshot (one REQUEST_SNAPSHOT frame, reason gap), the answer resyncs the
-// model and later digests match; an unanswered request is retried; a recorder that leaves a
-// streaming kernel says DETACH and finishes the frame in flight. Once over bytes in memory, once
-// over a real unix socket.
+// glass-trace record's engine against the host kernel (real mm on the host): a recording that meets
+// a corrupted frame asks for a snapshot (one REQUEST_SNAPSHOT frame, reason gap), the answer
+// resyncs the model and later digests match; an unanswered request is retried; a recorder that
+// leaves a streaming kernel says DETACH and finishes the frame in flight. Once over bytes in
+// memory, once over a real unix socket.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "inspector/model/stream_decoder.h"
-#include "inspector/trace/recorder.h"
 #include "inspector/trace/host_kernel.h"
+#include "inspector/trace/recorder.h"
 
 namespace glass::inspector {
 namespace {
