@@ -393,7 +393,7 @@ def check_telemetry_commands_match_qemu(accel):
 
 
 def _protocol_version():
-    with open(os.path.join(qemu.ROOT, 'kernel', 'telemetry', 'wire.h')) as f:
+    with open(os.path.join(qemu.ROOT, 'protocol', 'wire.h')) as f:
         return int(re.search(r'kProtocolVersion = (\d+);', f.read()).group(1))
 
 
