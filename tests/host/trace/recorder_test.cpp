@@ -18,23 +18,14 @@
 #include "inspector/trace/recorder.h"
 #include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_end.h"
+#include "tests/host/trace/kernel_tap.h"
 
 namespace glass::inspector {
 namespace {
 
 using telemetry::MsgType;
 
-// Bytes the synthetic kernel emitted since the last call.
-struct Tap {
-  SyntheticKernel& k;
-  size_t sent = 0;
-  std::vector<uint8_t> next() {
-    auto all = k.take_bytes();
-    std::vector<uint8_t> out(all.begin() + static_cast<long>(sent), all.end());
-    sent = all.size();
-    return out;
-  }
-};
+using testing::Tap;
 
 std::string temp_path(const char* name) {
   return ::testing::TempDir() + "glass_rec_" + std::to_string(::getpid()) + "_" + name;

@@ -10,6 +10,7 @@
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/session.h"
 #include "inspector/trace/synthetic_kernel.h"
+#include "tests/host/trace/kernel_tap.h"
 
 namespace glass::inspector {
 namespace {
@@ -29,17 +30,7 @@ std::vector<DecodedEvent> commands(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-// Bytes the synthetic kernel emitted since the last call.
-struct Tap {
-  SyntheticKernel& k;
-  size_t sent = 0;
-  std::vector<uint8_t> next() {
-    auto all = k.take_bytes();
-    std::vector<uint8_t> out(all.begin() + static_cast<long>(sent), all.end());
-    sent = all.size();
-    return out;
-  }
-};
+using testing::Tap;
 
 void feed(Session& s, const std::vector<uint8_t>& b, uint64_t now) {
   s.receive(b.data(), b.size(), now);
