@@ -1,5 +1,6 @@
 // The telemetry encoder: append one event to a caller-provided buffer, and seal a buffer of events
-// into a wire frame. This is what the kernel calls; the host uses it for commands and tests.
+// into a wire frame. This is what the kernel calls; the host uses it for commands and tests. The
+// bytes of every message come from its declaration (message_table.h) through message().
 //
 // Invariants:
 //  - Every event function appends one whole event or nothing: if it does not fit it returns
@@ -19,6 +20,7 @@
 #include "protocol/bytes.h"
 #include "protocol/cobs.h"
 #include "protocol/crc32c.h"
+#include "protocol/messages.h"
 #include "protocol/wire.h"
 
 namespace glass::telemetry {
@@ -45,125 +47,83 @@ template <typename F>
   }
   return {};
 }
-inline void type(ByteWriter& w, MsgType t) {
-  w.u8(static_cast<uint8_t>(t));
+template <typename M>
+void put_fields(ByteWriter& o, const M& m) {
+  o.u8(static_cast<uint8_t>(M::kType));
+  msg::for_each_field(m, [&](auto codec, const auto& v, const char*) { codec.put(o, v); });
 }
-inline void text(ByteWriter& w, const char* s, size_t n) {
-  if (n > kMaxText) n = kMaxText;  // a long line is cut, never refused: the reader sees a prefix
-  w.varint(n);
-  w.bytes(s, n);
-}
-[[nodiscard]] constexpr bool pfn_ok(uint64_t p) {
-  return p <= kMaxPfn;
+[[nodiscard]] constexpr Text text(const char* s, size_t n) {
+  return Text{s, static_cast<uint32_t>(n > kMaxText ? kMaxText : n)};
 }
 }  // namespace detail
 
+// The one encoder: any declared message (msg::X{...}, or the message an Event or Record holds).
+// kInvalidArgument (nothing written) when a field is out of its range or a cross-field rule
+// fails; kOverflow (nothing written) when it does not fit.
+template <typename M>
+[[nodiscard]] Result<void> message(ByteWriter& w, const M& m) {
+  if (!msg::fields_ok(m) || !msg::valid(m)) return Error::kInvalidArgument;
+  return detail::atomically(w, [&](ByteWriter& o) { detail::put_fields(o, m); });
+}
+template <typename Tagged>
+requires(__is_same(Tagged, Event) || __is_same(Tagged, Record))
+    [[nodiscard]] Result<void> message(ByteWriter& w, const Tagged& e) {
+  Result<void> r = Error::kInvalidArgument;
+  (void)visit(e, [&](const auto& m) { r = message(w, m); });
+  return r;
+}
+
+// Conveniences for call sites that have the fields at hand. Each builds the declared message and
+// calls message(); a new event needs none of these.
 [[nodiscard]] inline Result<void> handshake(ByteWriter& w, const HandshakeInfo& h) {
-  if (h.frame_count > kMaxPfn + 1 || h.cpu_count > kMaxCpus) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kHandshake);
-    o.u32le(kMagic);
-    o.varint(h.version);
-    o.u64le(h.boot_id);
-    o.u64le(h.build_id);
-    o.varint(h.ram_bytes);
-    o.varint(h.frame_count);
-    o.varint(h.cpu_count);
-  });
+  return message(w, msg::Handshake{kMagic, h.version, h.boot_id, h.build_id, h.ram_bytes,
+                                   h.frame_count, h.cpu_count});
 }
 
 [[nodiscard]] inline Result<void> snapshot_begin(ByteWriter& w, uint64_t epoch,
                                                  uint64_t frame_count) {
-  if (frame_count > kMaxPfn + 1) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kSnapshotBegin);
-    o.varint(epoch);
-    o.varint(frame_count);
-  });
+  return message(w, msg::SnapshotBegin{epoch, frame_count});
 }
 
 // kSnapshotEnd closes a snapshot; kDigest is the periodic check. Both carry the digest of the
 // state after every event before them (protocol/digest.h).
 [[nodiscard]] inline Result<void> digest(ByteWriter& w, bool snapshot_end, uint64_t epoch,
                                          uint64_t frames, uint64_t tables) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, snapshot_end ? MsgType::kSnapshotEnd : MsgType::kDigest);
-    o.varint(epoch);
-    o.u64le(frames);
-    o.u64le(tables);
-  });
+  if (snapshot_end) return message(w, msg::SnapshotEnd{epoch, frames, tables});
+  return message(w, msg::Digest{epoch, frames, tables});
 }
 
 [[nodiscard]] inline Result<void> dropped(ByteWriter& w, uint8_t cpu, uint64_t count) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kDropped);
-    o.u8(cpu);
-    o.varint(count);
-  });
+  return message(w, msg::Dropped{cpu, count});
 }
 
 [[nodiscard]] inline Result<void> frame_run(ByteWriter& w, uint64_t first, uint64_t count,
                                             uint8_t kind, uint32_t owner) {
-  if (count == 0 || !detail::pfn_ok(first) || count > kMaxPfn + 1 - first)
-    return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kFrameRun);
-    o.varint(first);
-    o.varint(count);
-    o.u8(kind);
-    o.varint(owner);
-  });
+  return message(w, msg::FrameRun{first, count, kind, owner});
 }
 
 [[nodiscard]] inline Result<void> as_created(ByteWriter& w, uint32_t asid, uint64_t root_pfn) {
-  if (!detail::pfn_ok(root_pfn)) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kAsCreated);
-    o.varint(asid);
-    o.varint(root_pfn);
-  });
+  return message(w, msg::AsCreated{asid, root_pfn});
 }
 
 [[nodiscard]] inline Result<void> as_destroyed(ByteWriter& w, uint32_t asid) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kAsDestroyed);
-    o.varint(asid);
-  });
+  return message(w, msg::AsDestroyed{asid});
 }
 
 [[nodiscard]] inline Result<void> cr3_switch(ByteWriter& w, uint8_t cpu, uint32_t asid,
                                              uint64_t t_ns) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kCr3Switch);
-    o.u8(cpu);
-    o.varint(asid);
-    o.varint(t_ns);
-  });
+  return message(w, msg::Cr3Switch{cpu, asid, t_ns});
 }
 
 // parent_pfn 0 marks a root (pfn 0 is real-mode memory and never a page-table node).
 [[nodiscard]] inline Result<void> node_created(ByteWriter& w, uint32_t asid, uint8_t level,
                                                uint64_t pfn, uint64_t parent_pfn, uint32_t index) {
-  if (level == 0 || level > kMaxLevel || !detail::pfn_ok(pfn) || !detail::pfn_ok(parent_pfn) ||
-      index >= kEntriesPerNode)
-    return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kNodeCreated);
-    o.varint(asid);
-    o.u8(level);
-    o.varint(pfn);
-    o.varint(parent_pfn);
-    o.varint(index);
-  });
+  if (index >= kEntriesPerNode) return Error::kInvalidArgument;
+  return message(w, msg::NodeCreated{asid, level, pfn, parent_pfn, static_cast<uint16_t>(index)});
 }
 
 [[nodiscard]] inline Result<void> node_freed(ByteWriter& w, uint32_t asid, uint64_t pfn) {
-  if (!detail::pfn_ok(pfn)) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kNodeFreed);
-    o.varint(asid);
-    o.varint(pfn);
-  });
+  return message(w, msg::NodeFreed{asid, pfn});
 }
 
 // Entries values[0..count) of node `node_pfn` starting at index `first` now hold these values.
@@ -172,26 +132,20 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
 // entries cost one zigzag delta each against "previous + stride".
 [[nodiscard]] inline Result<uint32_t> entries(ByteWriter& w, uint64_t node_pfn, uint32_t first,
                                               const uint64_t* values, uint32_t count) {
-  if (!detail::pfn_ok(node_pfn) || count == 0 || first >= kEntriesPerNode ||
+  if (node_pfn > kMaxPfn || count == 0 || first >= kEntriesPerNode ||
       count > kEntriesPerNode - first)
     return Error::kInvalidArgument;
   uint64_t stride = count >= 2 ? values[1] - values[0] : 0;
   uint32_t run = 1;
   while (run < count && values[run] - values[run - 1] == stride) ++run;
   constexpr uint32_t kMinRun = 8;
-  EntriesMode mode =
-      (run == count || run >= kMinRun) ? EntriesMode::kProgression : EntriesMode::kDeltas;
-  auto header = [&](ByteWriter& o, uint32_t n) {
-    detail::type(o, MsgType::kEntries);
-    o.varint(node_pfn);
-    o.varint(first);
-    o.varint(n);
-    o.u8(static_cast<uint8_t>(n < 2 ? EntriesMode::kProgression : mode));
-    o.varint(values[0]);
-    o.varint(n < 2 ? 0 : stride);
+  const bool progression = run == count || run >= kMinRun;
+  auto header = [&](uint32_t n, EntriesMode mode) {
+    return msg::Entries{node_pfn,  static_cast<uint16_t>(first), static_cast<uint16_t>(n), mode,
+                        values[0], n < 2 ? 0 : stride,           EntryDeltas{nullptr, 0}};
   };
-  if (mode == EntriesMode::kProgression) {
-    TRY(detail::atomically(w, [&](ByteWriter& o) { header(o, run); }));
+  if (progression) {
+    TRY(message(w, header(run, EntriesMode::kProgression)));
     return run;
   }
   // Deltas: take as many entries as fit what is left of the writer.
@@ -206,8 +160,9 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
     need += d;
     ++n;
   }
+  const msg::Entries m = header(n, n < 2 ? EntriesMode::kProgression : EntriesMode::kDeltas);
   TRY(detail::atomically(w, [&](ByteWriter& o) {
-    header(o, n);
+    detail::put_fields(o, m);  // deltas (empty in m) follow as the last field
     if (n >= 2)
       for (uint32_t i = 1; i < n; ++i)
         o.svarint(static_cast<int64_t>(values[i] - values[i - 1] - stride));
@@ -215,217 +170,125 @@ inline void text(ByteWriter& w, const char* s, size_t n) {
   return n;
 }
 
+// va_end is exclusive and may be the end of the canonical half (e.g. 2^47), so only its page
+// count is checked.
 [[nodiscard]] inline Result<void> cursor_begin(ByteWriter& w, uint64_t cursor, uint8_t cpu,
                                                uint32_t asid, uint64_t va_start, uint64_t va_end,
                                                uint64_t covering_pfn, uint64_t t_ns) {
-  // va_end is exclusive and may be the end of the canonical half (e.g. 2^47), so only its page
-  // count is checked.
   if (!is_canonical_page(va_start) || va_end < va_start || (va_end & 0xfff) ||
-      (va_end - va_start) / 4096 > kMaxPages || !detail::pfn_ok(covering_pfn))
+      (va_end - va_start) / 4096 > kMaxPages)
     return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kCursorBegin);
-    o.varint(cursor);
-    o.u8(cpu);
-    o.varint(asid);
-    o.varint(vpn_of(va_start));
-    o.varint((va_end - va_start) / 4096);
-    o.varint(covering_pfn);
-    o.varint(t_ns);
-  });
+  return message(w, msg::CursorBegin{cursor, cpu, asid, vpn_of(va_start),
+                                     (va_end - va_start) / 4096, covering_pfn, t_ns});
 }
 
 [[nodiscard]] inline Result<void> cursor_end(ByteWriter& w, uint64_t cursor, uint64_t t_ns) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kCursorEnd);
-    o.varint(cursor);
-    o.varint(t_ns);
-  });
+  return message(w, msg::CursorEnd{cursor, t_ns});
 }
 
 // wait_ns: how long the cursor spun for this node lock (0 when it was free).
 [[nodiscard]] inline Result<void> lock_acquired(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
                                                 uint64_t wait_ns, uint64_t t_ns) {
-  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kLockAcquired);
-    o.varint(cursor);
-    o.varint(node_pfn);
-    o.varint(wait_ns);
-    o.varint(t_ns);
-  });
+  return message(w, msg::LockAcquired{cursor, node_pfn, wait_ns, t_ns});
 }
 
 [[nodiscard]] inline Result<void> lock_released(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
                                                 uint64_t t_ns) {
-  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kLockReleased);
-    o.varint(cursor);
-    o.varint(node_pfn);
-    o.varint(t_ns);
-  });
+  return message(w, msg::LockReleased{cursor, node_pfn, t_ns});
 }
 
 // The cursor found node_pfn locked by another cursor and starts waiting for it (v3). The
 // lock_acquired that ends the wait carries how long it took.
 [[nodiscard]] inline Result<void> lock_waiting(ByteWriter& w, uint64_t cursor, uint64_t node_pfn,
                                                uint64_t t_ns) {
-  if (!detail::pfn_ok(node_pfn)) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kLockWaiting);
-    o.varint(cursor);
-    o.varint(node_pfn);
-    o.varint(t_ns);
-  });
+  return message(w, msg::LockWaiting{cursor, node_pfn, t_ns});
 }
 
 // The folio of frames [first, first + count) now holds `refcount` references (v3). Not part of
 // the digest: a refcount changes without any frame changing kind or owner.
 [[nodiscard]] inline Result<void> folio_ref(ByteWriter& w, uint64_t first, uint64_t count,
                                             uint32_t refcount) {
-  if (count == 0 || !detail::pfn_ok(first) || count > kMaxPfn + 1 - first)
-    return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kFolioRef);
-    o.varint(first);
-    o.varint(count);
-    o.varint(refcount);
-  });
+  return message(w, msg::FolioRef{first, count, refcount});
 }
 
 // Text longer than kMaxText is cut to its first kMaxText bytes.
 [[nodiscard]] inline Result<void> log(ByteWriter& w, LogLevel level, uint64_t t_ns, const char* s,
                                       size_t n) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kLog);
-    o.u8(static_cast<uint8_t>(level));
-    o.varint(t_ns);
-    detail::text(o, s, n);
-  });
+  return message(w, msg::Log{static_cast<uint8_t>(level), t_ns, detail::text(s, n)});
 }
 
 [[nodiscard]] inline Result<void> ktap(ByteWriter& w, KtapStatus status, uint64_t number,
                                        const char* name, size_t n) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kKtap);
-    o.u8(static_cast<uint8_t>(status));
-    o.varint(number);
-    detail::text(o, name, n);
-  });
+  return message(w, msg::Ktap{status, number, detail::text(name, n)});
 }
 
 [[nodiscard]] inline Result<void> panic(ByteWriter& w, uint8_t cpu, uint64_t t_ns, const char* s,
                                         size_t n) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kPanic);
-    o.u8(cpu);
-    o.varint(t_ns);
-    detail::text(o, s, n);
-  });
+  return message(w, msg::Panic{cpu, t_ns, detail::text(s, n)});
 }
 
 // Host -> kernel commands.
 [[nodiscard]] inline Result<void> hello(ByteWriter& w, uint32_t version = kProtocolVersion) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kHello);
-    o.u32le(kMagic);
-    o.varint(version);
-  });
+  return message(w, msg::Hello{kMagic, version});
 }
 
 [[nodiscard]] inline Result<void> request_snapshot(ByteWriter& w, SnapshotReason reason) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kRequestSnapshot);
-    o.u8(static_cast<uint8_t>(reason));
-  });
+  return message(w, msg::RequestSnapshot{reason});
 }
 
 [[nodiscard]] inline Result<void> detach(ByteWriter& w) {
-  return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, MsgType::kDetach); });
+  return message(w, msg::Detach{});
 }
 
 [[nodiscard]] inline Result<void> ping(ByteWriter& w, uint64_t token) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kPing);
-    o.varint(token);
-  });
+  return message(w, msg::Ping{token});
 }
 
 // Any va travels (the kernel answers a non-canonical one with an error status).
 [[nodiscard]] inline Result<void> walk(ByteWriter& w, uint64_t token, uint32_t asid, uint64_t va) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kWalk);
-    o.varint(token);
-    o.varint(asid);
-    o.u64le(va);
-  });
+  return message(w, msg::Walk{token, asid, va});
 }
 
 // kPause, kStep or kResume: the demo controls, no fields.
 [[nodiscard]] inline Result<void> demo_control(ByteWriter& w, MsgType t) {
-  if (t != MsgType::kPause && t != MsgType::kStep && t != MsgType::kResume)
-    return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) { detail::type(o, t); });
+  switch (t) {
+    case MsgType::kPause:
+      return message(w, msg::Pause{});
+    case MsgType::kStep:
+      return message(w, msg::Step{});
+    case MsgType::kResume:
+      return message(w, msg::Resume{});
+    default:
+      return Error::kInvalidArgument;
+  }
 }
 
 // Kernel -> host answers.
 [[nodiscard]] inline Result<void> pong(ByteWriter& w, uint64_t token) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kPong);
-    o.varint(token);
-  });
+  return message(w, msg::Pong{token});
 }
 
 // levels[0..count) from level 4 down; count 0 exactly for the error statuses.
 [[nodiscard]] inline Result<void> walk_result(ByteWriter& w, uint64_t token, uint32_t asid,
                                               uint64_t va, WalkStatus status,
                                               const WalkLevel* levels, uint8_t count) {
-  const bool walked = walk_carries_levels(status);
-  if (static_cast<uint8_t>(status) > kMaxWalkStatus || count > kMaxLevel || walked != (count != 0))
-    return Error::kInvalidArgument;
-  for (uint8_t i = 0; i < count; ++i)
-    if (levels[i].level != kMaxLevel - i || !detail::pfn_ok(levels[i].table_pfn) ||
-        levels[i].index >= kEntriesPerNode)
-      return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kWalkResult);
-    o.varint(token);
-    o.varint(asid);
-    o.u64le(va);
-    o.u8(static_cast<uint8_t>(status));
-    o.u8(count);
-    for (uint8_t i = 0; i < count; ++i) {
-      o.u8(levels[i].level);
-      o.varint(levels[i].table_pfn);
-      o.varint(levels[i].index);
-      o.u64le(levels[i].entry);
-    }
-  });
+  if (count > kMaxLevel) return Error::kInvalidArgument;
+  WalkLevels l{};
+  l.count = count;
+  for (uint8_t i = 0; i < count; ++i) l.at[i] = levels[i];
+  return message(w, msg::WalkResult{token, asid, va, status, l});
 }
 
 // Text longer than kMaxText is cut to its first kMaxText bytes.
 [[nodiscard]] inline Result<void> demo_state(ByteWriter& w, DemoRun state, uint64_t step,
                                              uint32_t cr3_asid, const char* label, size_t n) {
-  if (static_cast<uint8_t>(state) > kMaxDemoRun) return Error::kInvalidArgument;
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kDemoState);
-    o.u8(static_cast<uint8_t>(state));
-    o.varint(step);
-    o.varint(cr3_asid);
-    detail::text(o, label, n);
-  });
+  return message(w, msg::DemoState{state, step, cr3_asid, detail::text(label, n)});
 }
 
-// ---- rx_lost (issue 11, item 2): kept apart for the message-schema rewrite to take over.
 // Host bytes the kernel lost before decoding them, since the previous rx_lost: `overflows` found
 // the receive queue full, `line_errors` are the UART's (overrun, parity, framing, break).
 [[nodiscard]] inline Result<void> rx_lost(ByteWriter& w, uint64_t overflows, uint64_t line_errors) {
-  return detail::atomically(w, [&](ByteWriter& o) {
-    detail::type(o, MsgType::kRxLost);
-    o.varint(overflows);
-    o.varint(line_errors);
-  });
+  return message(w, msg::RxLost{overflows, line_errors});
 }
 
 }  // namespace encode

@@ -10,8 +10,8 @@
 //  - Frames hold whole events, never part of one; a frame's events need no other frame to decode
 //    (no cross-frame deltas), so losing a frame loses exactly its own events.
 //  - An event is a type byte (MsgType) followed by its fields: varints (LEB128), zigzag varints
-//    for signed deltas, fixed little-endian ints where noted. Field lists are in encoder.h and
-//    event.h, and must change together with kProtocolVersion.
+//    for signed deltas, fixed little-endian ints where noted. The field lists are declared once,
+//    in message_table.h, and change together with kProtocolVersion.
 //  - The frame layout and the handshake's first two fields (magic, version) are frozen for every
 //    version, so a mismatched peer can always say which version it met.
 //  - Freestanding: <stdint.h>/<stddef.h> only.
@@ -19,6 +19,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "protocol/message_table.h"
+
+// Expands a table row's fields to nothing (for uses that need only the row).
+#define GLASS_NO_FIELD(tag, name)
 
 namespace glass::telemetry {
 
@@ -47,52 +52,16 @@ inline constexpr uint64_t kMaxPages = 1ull << kVpnBits;
 //   type 1 + node 6 + first 2 + count 2 + mode 1 + value 10 + stride 10 + 512 deltas x 10
 // does not, so an encoder splits Entries batches to fit; kMaxPayload only bounds frames.
 
+// Message types, from the one table (message_table.h). 0x40..0x4f are reserved for block-request
+// events (a later issue): a v3 reader rejects them.
 enum class MsgType : uint8_t {
-  // kernel -> host: session and consistency
-  kHandshake = 0x01,      // magic u32le, version, boot_id u64le, build_id u64le, ram_bytes,
-                          // frame_count, cpu_count
-  kSnapshotBegin = 0x02,  // epoch, frame_count
-  kSnapshotEnd = 0x03,    // epoch, frames_digest u64le, tables_digest u64le
-  kDigest = 0x04,         // epoch, frames_digest u64le, tables_digest u64le
-  kDropped = 0x05,        // cpu u8, events lost (a ring overflowed: the host must resync)
-  // kernel -> host: answers to commands (v2)
-  kPong = 0x06,        // token: the PING's token, echoed
-  kWalkResult = 0x07,  // token, asid, va u64le, status u8 (WalkStatus), level count u8 (0..4),
-                       // then per level from 4 down: level u8, table_pfn, index, entry u64le
-  kDemoState = 0x08,   // state u8 (DemoRun), step, cr3_asid, label text
-  // kernel -> host: host bytes lost before decoding (issue 11; see rx_lost in encoder.h)
-  kRxLost = 0x09,  // overflows, line_errors: each since the previous rx_lost
-  // kernel -> host: state changes
-  kFrameRun = 0x10,     // first_pfn, count, kind u8, owner
-  kAsCreated = 0x11,    // asid, root_pfn
-  kAsDestroyed = 0x12,  // asid
-  kCr3Switch = 0x13,    // cpu u8, asid, t_ns
-  kNodeCreated = 0x14,  // asid, level u8, pfn, parent_pfn (0: a root), index
-  kNodeFreed = 0x15,    // asid, pfn
-  kEntries = 0x16,      // node_pfn, first, count, mode u8, value0, stride, [deltas]
-  kFolioRef = 0x17,     // first_pfn, count (frames in the folio), refcount (v3; not digested)
-  // kernel -> host: activity
-  kCursorBegin = 0x20,   // cursor, cpu u8, asid, first_vpn, pages, covering_pfn, t_ns
-  kCursorEnd = 0x21,     // cursor, t_ns
-  kLockAcquired = 0x22,  // cursor, node_pfn, wait_ns, t_ns
-  kLockReleased = 0x23,  // cursor, node_pfn, t_ns
-  kLockWaiting = 0x24,   // cursor, node_pfn, t_ns: the cursor found the node locked (v3)
-  kLog = 0x30,           // level u8, t_ns, text
-  kKtap = 0x31,          // status u8, number, text (the test name)
-  kPanic = 0x32,         // cpu u8, t_ns, text
-  // 0x40..0x4f: reserved for block-request events (a later issue); a v3 reader rejects them.
-  kBlockFirst = 0x40,
+#define GLASS_MSGTYPE(Camel, snake, number, dir, ring, fields) k##Camel = number,
+  GLASS_MESSAGES(GLASS_MSGTYPE, GLASS_NO_FIELD)
+#undef GLASS_MSGTYPE
+      kBlockFirst = 0x40,
   kBlockLast = 0x4f,
-  // host -> kernel
-  kHello = 0x60,            // magic u32le, version: "I am here; send a handshake and a snapshot"
-  kRequestSnapshot = 0x61,  // reason u8 (SnapshotReason)
-  kDetach = 0x62,           // no fields: stop streaming until the next HELLO
-  kPing = 0x63,             // token: answered by PONG with the same token
-  kWalk = 0x64,             // token, asid, va u64le: answered by walk_result
-  kPause = 0x65,            // no fields: the demo blocks at its next step boundary (demo_state)
-  kStep = 0x66,             // no fields: a paused demo runs exactly one step (demo_state)
-  kResume = 0x67,           // no fields: the demo runs on (demo_state)
 };
+enum class Direction : uint8_t { kToHost, kToKernel };
 
 // walk_result status. A walk that started carries the levels it read (at least one); the two
 // refusals (unknown asid, non-canonical address) carry none.
@@ -143,74 +112,14 @@ enum class SnapshotReason : uint8_t {
   kUser = 4,            // asked for by hand
 };
 
+// The message's name ("frame_run"), or nullptr for a type this version does not know.
 [[nodiscard]] constexpr const char* msg_name(MsgType t) {
   switch (t) {
-    case MsgType::kHandshake:
-      return "handshake";
-    case MsgType::kSnapshotBegin:
-      return "snapshot_begin";
-    case MsgType::kSnapshotEnd:
-      return "snapshot_end";
-    case MsgType::kDigest:
-      return "digest";
-    case MsgType::kDropped:
-      return "dropped";
-    case MsgType::kPong:
-      return "pong";
-    case MsgType::kWalkResult:
-      return "walk_result";
-    case MsgType::kDemoState:
-      return "demo_state";
-    case MsgType::kRxLost:
-      return "rx_lost";
-    case MsgType::kFrameRun:
-      return "frame_run";
-    case MsgType::kAsCreated:
-      return "as_created";
-    case MsgType::kAsDestroyed:
-      return "as_destroyed";
-    case MsgType::kCr3Switch:
-      return "cr3_switch";
-    case MsgType::kNodeCreated:
-      return "node_created";
-    case MsgType::kNodeFreed:
-      return "node_freed";
-    case MsgType::kEntries:
-      return "entries";
-    case MsgType::kFolioRef:
-      return "folio_ref";
-    case MsgType::kCursorBegin:
-      return "cursor_begin";
-    case MsgType::kCursorEnd:
-      return "cursor_end";
-    case MsgType::kLockAcquired:
-      return "lock_acquired";
-    case MsgType::kLockReleased:
-      return "lock_released";
-    case MsgType::kLockWaiting:
-      return "lock_waiting";
-    case MsgType::kLog:
-      return "log";
-    case MsgType::kKtap:
-      return "ktap";
-    case MsgType::kPanic:
-      return "panic";
-    case MsgType::kHello:
-      return "hello";
-    case MsgType::kRequestSnapshot:
-      return "request_snapshot";
-    case MsgType::kDetach:
-      return "detach";
-    case MsgType::kPing:
-      return "ping";
-    case MsgType::kWalk:
-      return "walk";
-    case MsgType::kPause:
-      return "pause";
-    case MsgType::kStep:
-      return "step";
-    case MsgType::kResume:
-      return "resume";
+#define GLASS_MSGNAME(Camel, snake, number, dir, ring, fields) \
+  case MsgType::k##Camel:                                      \
+    return #snake;
+    GLASS_MESSAGES(GLASS_MSGNAME, GLASS_NO_FIELD)
+#undef GLASS_MSGNAME
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:
       break;
@@ -225,8 +134,15 @@ enum class SnapshotReason : uint8_t {
 }
 // Commands a host sends; everything else travels kernel -> host.
 [[nodiscard]] constexpr bool is_host_command(MsgType t) {
-  return static_cast<uint8_t>(t) >= static_cast<uint8_t>(MsgType::kHello) &&
-         static_cast<uint8_t>(t) <= static_cast<uint8_t>(MsgType::kResume);
+  switch (t) {
+#define GLASS_MSGDIR(Camel, snake, number, dir, ring, fields) \
+  case MsgType::k##Camel:                                     \
+    return Direction::dir == Direction::kToKernel;
+    GLASS_MESSAGES(GLASS_MSGDIR, GLASS_NO_FIELD)
+#undef GLASS_MSGDIR
+    default:
+      return false;
+  }
 }
 
 // Table index for per-type statistics.

@@ -2,6 +2,8 @@
 #include "inspector/model/event_text.h"
 
 #include <cstdio>
+#include <optional>
+#include <type_traits>
 
 #include "mm/phys/frame_kind.h"
 
@@ -47,167 +49,73 @@ const char* ktap_text(telemetry::KtapStatus s) {
   }
   return "?";
 }
+
+namespace tf = telemetry::field;
+
+// One field by its codec's rule (nothing for hidden fields).
+template <typename C, typename V>
+std::optional<FieldText> field_of(const DecodedEvent& d, const char* name, const V& v) {
+  if constexpr (C::show == telemetry::Show::kHidden) {
+    return std::nullopt;
+  } else if constexpr (C::show == telemetry::Show::kDec) {
+    return FieldText{name, std::to_string(static_cast<uint64_t>(v)), FieldText::kNumber};
+  } else if constexpr (C::show == telemetry::Show::kHex) {
+    return FieldText{name, hex(static_cast<uint64_t>(v))};
+  } else if constexpr (std::is_same_v<C, tf::FrameKindField>) {
+    return FieldText{name, kind_text(v)};
+  } else if constexpr (std::is_same_v<C, tf::Vpn>) {
+    return FieldText{"va", hex(telemetry::va_of(v))};  // a page number reads best as its address
+  } else if constexpr (std::is_same_v<C, tf::Text>) {
+    // The decoder moved the text out of the frame (stream_decoder).
+    return FieldText{name, d.text, FieldText::kText};
+  } else if constexpr (std::is_same_v<C, tf::Deltas>) {
+    std::string s;  // the entries' values, expanded from value0, stride and the deltas
+    for (size_t i = 0; i < d.values.size(); ++i) {
+      if (i == 4 && d.values.size() > 5) {
+        s += ",...," + hex(d.values.back());
+        break;
+      }
+      s += (i ? "," : "") + hex(d.values[i]);
+    }
+    return FieldText{"values", s};
+  } else if constexpr (std::is_same_v<C, tf::WalkLevels>) {
+    std::string s;
+    for (uint8_t i = 0; i < v.count; ++i) s += (i ? " " : "") + describe(v.at[i]);
+    return FieldText{name, s, FieldText::kBare};
+  } else if constexpr (std::is_same_v<C, tf::KtapStatusField>) {
+    return FieldText{name, ktap_text(v)};
+  } else if constexpr (std::is_same_v<C, tf::WalkStatusField>) {
+    return FieldText{name, walk_status_name(v)};
+  } else if constexpr (std::is_same_v<C, tf::DemoRunField>) {
+    return FieldText{name, demo_run_name(v)};
+  } else {
+    static_assert(sizeof(C) == 0, "a Show::kSpecial codec without a rule in event_text.cpp");
+  }
+}
+
 }  // namespace
 
+// Every declared field of the event, in wire order (message_table.h): nothing here names a
+// message, so a new one is shown without an edit.
+std::vector<FieldText> fields(const DecodedEvent& d) {
+  std::vector<FieldText> out;
+  (void)telemetry::visit(d.ev, [&](const auto& m) {
+    telemetry::msg::for_each_field(m, [&](auto codec, const auto& v, const char* field) {
+      if (auto f = field_of<decltype(codec)>(d, field, v)) out.push_back(std::move(*f));
+    });
+  });
+  return out;
+}
+
 std::string describe(const DecodedEvent& d) {
-  const auto& e = d.ev;
-  std::string s = telemetry::msg_name(e.type);
-  auto f = [&](const char* k, const std::string& v) { s += std::string(" ") + k + "=" + v; };
-  auto n = [&](const char* k, uint64_t v) { f(k, std::to_string(v)); };
-  auto x = [&](const char* k, uint64_t v) { f(k, hex(v)); };
-  switch (e.type) {
-    case MsgType::kHandshake:
-      n("version", e.handshake.version);
-      x("boot_id", e.handshake.boot_id);
-      x("build_id", e.handshake.build_id);
-      n("ram_bytes", e.handshake.ram_bytes);
-      n("frames", e.handshake.frame_count);
-      n("cpus", e.handshake.cpu_count);
-      break;
-    case MsgType::kSnapshotBegin:
-      n("epoch", e.snapshot_begin.epoch);
-      n("frames", e.snapshot_begin.frame_count);
-      break;
-    case MsgType::kSnapshotEnd:
-    case MsgType::kDigest:
-      n("epoch", e.digest.epoch);
-      x("frames", e.digest.frames);
-      x("tables", e.digest.tables);
-      break;
-    case MsgType::kDropped:
-      n("cpu", e.dropped.cpu);
-      n("count", e.dropped.count);
-      break;
-    case MsgType::kFrameRun:
-      x("first", e.frame_run.first);
-      n("count", e.frame_run.count);
-      f("kind", kind_text(e.frame_run.kind));
-      x("owner", e.frame_run.owner);
-      break;
-    case MsgType::kAsCreated:
-      n("asid", e.as.asid);
-      x("root", e.as.root);
-      break;
-    case MsgType::kAsDestroyed:
-      n("asid", e.as.asid);
-      break;
-    case MsgType::kCr3Switch:
-      n("cpu", e.cr3.cpu);
-      n("asid", e.cr3.asid);
-      n("t", e.cr3.t);
-      break;
-    case MsgType::kNodeCreated:
-      n("asid", e.node.asid);
-      n("level", e.node.level);
-      x("pfn", e.node.pfn);
-      x("parent", e.node.parent);
-      n("index", e.node.index);
-      break;
-    case MsgType::kNodeFreed:
-      n("asid", e.node.asid);
-      x("pfn", e.node.pfn);
-      break;
-    case MsgType::kEntries: {
-      x("node", e.entries.node);
-      n("first", e.entries.first);
-      n("count", e.entries.count);
-      std::string v;
-      for (size_t i = 0; i < d.values.size(); ++i) {
-        if (i == 4 && d.values.size() > 5) {
-          v += ",...," + hex(d.values.back());
-          break;
-        }
-        v += (i ? "," : "") + hex(d.values[i]);
-      }
-      f("values", v);
-      break;
+  const char* name = telemetry::msg_name(d.ev.type);
+  std::string s = name ? name : "?";
+  for (const FieldText& f : fields(d)) {
+    if (f.form == FieldText::kBare) {
+      if (!f.value.empty()) s += " " + f.value;
+    } else {
+      s += " " + f.name + "=" + (f.form == FieldText::kText ? quoted(f.value) : f.value);
     }
-    case MsgType::kFolioRef:
-      x("first", e.folio.first);
-      n("count", e.folio.count);
-      n("refcount", e.folio.refcount);
-      break;
-    case MsgType::kCursorBegin:
-      n("cursor", e.cursor_begin.cursor);
-      n("cpu", e.cursor_begin.cpu);
-      n("asid", e.cursor_begin.asid);
-      x("va", telemetry::va_of(e.cursor_begin.first_vpn));
-      n("pages", e.cursor_begin.pages);
-      x("covering", e.cursor_begin.covering);
-      n("t", e.cursor_begin.t);
-      break;
-    case MsgType::kCursorEnd:
-      n("cursor", e.cursor_end.cursor);
-      n("t", e.cursor_end.t);
-      break;
-    case MsgType::kLockAcquired:
-      n("cursor", e.lock.cursor);
-      x("node", e.lock.node);
-      n("wait_ns", e.lock.wait_ns);
-      n("t", e.lock.t);
-      break;
-    case MsgType::kLockReleased:
-    case MsgType::kLockWaiting:
-      n("cursor", e.lock.cursor);
-      x("node", e.lock.node);
-      n("t", e.lock.t);
-      break;
-    case MsgType::kLog:
-      n("level", e.log.level);
-      n("t", e.log.t);
-      f("text", quoted(d.text));
-      break;
-    case MsgType::kKtap:
-      f("status", ktap_text(e.ktap.status));
-      n("number", e.ktap.number);
-      f("name", quoted(d.text));
-      break;
-    case MsgType::kPanic:
-      n("cpu", e.panic.cpu);
-      n("t", e.panic.t);
-      f("text", quoted(d.text));
-      break;
-    case MsgType::kHello:
-      n("version", e.hello.version);
-      break;
-    case MsgType::kRequestSnapshot:
-      n("reason", static_cast<uint8_t>(e.request_snapshot.reason));
-      break;
-    case MsgType::kPing:
-    case MsgType::kPong:
-      n("token", e.ping.token);
-      break;
-    case MsgType::kWalk:
-      n("token", e.walk.token);
-      n("asid", e.walk.asid);
-      x("va", e.walk.va);
-      break;
-    case MsgType::kWalkResult: {
-      const auto& w = e.walk_result;
-      n("token", w.token);
-      n("asid", w.asid);
-      x("va", w.va);
-      f("status", walk_status_name(w.status));
-      for (uint8_t i = 0; i < w.count; ++i) s += " " + describe(w.levels[i]);
-      break;
-    }
-    case MsgType::kDemoState:
-      f("state", demo_run_name(e.demo.state));
-      n("step", e.demo.step);
-      n("cr3_asid", e.demo.cr3_asid);
-      f("label", quoted(d.text));
-      break;
-    case MsgType::kRxLost:
-      n("overflows", e.rx_lost.overflows);
-      n("line_errors", e.rx_lost.line_errors);
-      break;
-    case MsgType::kDetach:
-    case MsgType::kPause:
-    case MsgType::kStep:
-    case MsgType::kResume:
-    case MsgType::kBlockFirst:
-    case MsgType::kBlockLast:
-      break;
   }
   return s;
 }

@@ -96,10 +96,14 @@ void StateModel::drop_node(PtNode& n) {
 }
 
 void StateModel::check_digest(const DecodedEvent& e, bool snapshot_end) {
-  telemetry::Digest theirs{e.ev.digest.frames, e.ev.digest.tables};
+  const telemetry::msg::Digest dg =
+      snapshot_end ? telemetry::msg::Digest{e.ev.snapshot_end.epoch, e.ev.snapshot_end.frames,
+                                            e.ev.snapshot_end.tables}
+                   : e.ev.digest;
+  telemetry::Digest theirs{dg.frames, dg.tables};
   telemetry::Digest ours = acc_.value();
   if (snapshot_end) {
-    if (sync_ != Sync::kInSnapshot || e.ev.digest.epoch != snapshot_epoch_) {
+    if (sync_ != Sync::kInSnapshot || dg.epoch != snapshot_epoch_) {
       ++counters_.digests_unchecked;  // the snapshot's start was lost: a new one is on its way
       return;
     }
@@ -128,6 +132,13 @@ void StateModel::check_digest(const DecodedEvent& e, bool snapshot_end) {
   ++counters_.problems;
   need_snapshot(SnapshotReason::kDigestMismatch, what);
 }
+
+namespace {
+// The three lock messages, read alike (wait_ns: lock_acquired only).
+struct LockView {
+  uint64_t cursor, node, wait_ns, t;
+};
+}  // namespace
 
 void StateModel::apply_event(const DecodedEvent& d) {
   const auto& e = d.ev;
@@ -181,35 +192,36 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kAsCreated:
-      if (!spaces_.emplace(e.as.asid, AddressSpace{e.as.asid, e.as.root}).second) {
-        problem(d, "address space " + std::to_string(e.as.asid) + " created twice");
+      if (!spaces_.emplace(e.as_created.asid, AddressSpace{e.as_created.asid, e.as_created.root})
+               .second) {
+        problem(d, "address space " + std::to_string(e.as_created.asid) + " created twice");
         return;
       }
-      acc_.add_as(e.as.asid, e.as.root);
+      acc_.add_as(e.as_created.asid, e.as_created.root);
       return;
     case MsgType::kAsDestroyed: {
-      auto it = spaces_.find(e.as.asid);
+      auto it = spaces_.find(e.as_destroyed.asid);
       if (it == spaces_.end()) {
-        problem(d, "unknown address space " + std::to_string(e.as.asid) + " destroyed");
+        problem(d, "unknown address space " + std::to_string(e.as_destroyed.asid) + " destroyed");
         return;
       }
       acc_.remove_as(it->first, it->second.root);
       spaces_.erase(it);
       for (auto c = cr3_.begin(); c != cr3_.end();)
-        c = c->second == e.as.asid ? cr3_.erase(c) : std::next(c);
+        c = c->second == e.as_destroyed.asid ? cr3_.erase(c) : std::next(c);
       return;
     }
     case MsgType::kCr3Switch:
-      if (!spaces_.count(e.cr3.asid)) {
-        problem(d, "cpu " + std::to_string(e.cr3.cpu) + " switched to unknown address space " +
-                       std::to_string(e.cr3.asid));
+      if (!spaces_.count(e.cr3_switch.asid)) {
+        problem(d, "cpu " + std::to_string(e.cr3_switch.cpu) +
+                       " switched to unknown address space " + std::to_string(e.cr3_switch.asid));
         return;
       }
-      cr3_[e.cr3.cpu] = e.cr3.asid;
-      saw_time(e.cr3.t);
+      cr3_[e.cr3_switch.cpu] = e.cr3_switch.asid;
+      saw_time(e.cr3_switch.t);
       return;
     case MsgType::kNodeCreated: {
-      const auto& n = e.node;
+      const auto& n = e.node_created;
       if (nodes_.count(n.pfn)) {
         problem(d, "page-table node " + hex(n.pfn) + " created twice");
         return;
@@ -239,9 +251,9 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kNodeFreed: {
-      auto it = nodes_.find(e.node.pfn);
+      auto it = nodes_.find(e.node_freed.pfn);
       if (it == nodes_.end()) {
-        problem(d, "unknown page-table node " + hex(e.node.pfn) + " freed");
+        problem(d, "unknown page-table node " + hex(e.node_freed.pfn) + " freed");
         return;
       }
       drop_node(it->second);
@@ -291,63 +303,66 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     }
     case MsgType::kLockAcquired: {
-      saw_time(e.lock.t);
-      auto it = cursors_.find(e.lock.cursor);
+      const LockView lock{e.lock_acquired.cursor, e.lock_acquired.node, e.lock_acquired.wait_ns,
+                          e.lock_acquired.t};
+      saw_time(lock.t);
+      auto it = cursors_.find(lock.cursor);
       if (it == cursors_.end()) {
-        problem(d, "unknown cursor " + std::to_string(e.lock.cursor) + " locked node " +
-                       hex(e.lock.node));
+        problem(d,
+                "unknown cursor " + std::to_string(lock.cursor) + " locked node " + hex(lock.node));
         return;
       }
-      auto held = locks_.find(e.lock.node);
+      auto held = locks_.find(lock.node);
       if (held != locks_.end()) {
-        problem(d, "node " + hex(e.lock.node) + " locked by cursor " +
-                       std::to_string(e.lock.cursor) + " while cursor " +
-                       std::to_string(held->second.cursor) + " holds it");
+        problem(d, "node " + hex(lock.node) + " locked by cursor " + std::to_string(lock.cursor) +
+                       " while cursor " + std::to_string(held->second.cursor) + " holds it");
         return;
       }
-      locks_[e.lock.node] = HeldLock{e.lock.cursor, e.lock.t, e.lock.wait_ns};
-      it->second.locks.push_back(e.lock.node);
-      it->second.waited_ns += e.lock.wait_ns;
-      waiting_.erase(e.lock.cursor);  // whatever it waited for, it is running again
+      locks_[lock.node] = HeldLock{lock.cursor, lock.t, lock.wait_ns};
+      it->second.locks.push_back(lock.node);
+      it->second.waited_ns += lock.wait_ns;
+      waiting_.erase(lock.cursor);  // whatever it waited for, it is running again
       return;
     }
     case MsgType::kLockWaiting: {
-      saw_time(e.lock.t);
-      auto it = cursors_.find(e.lock.cursor);
+      const LockView lock{e.lock_waiting.cursor, e.lock_waiting.node, 0, e.lock_waiting.t};
+      saw_time(lock.t);
+      auto it = cursors_.find(lock.cursor);
       if (it == cursors_.end()) {
-        problem(d, "unknown cursor " + std::to_string(e.lock.cursor) + " waits for node " +
-                       hex(e.lock.node));
+        problem(d, "unknown cursor " + std::to_string(lock.cursor) + " waits for node " +
+                       hex(lock.node));
         return;
       }
-      if (std::find(it->second.locks.begin(), it->second.locks.end(), e.lock.node) !=
+      if (std::find(it->second.locks.begin(), it->second.locks.end(), lock.node) !=
           it->second.locks.end()) {
-        problem(d, "cursor " + std::to_string(e.lock.cursor) + " waits for node " +
-                       hex(e.lock.node) + " it already holds");
+        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " + hex(lock.node) +
+                       " it already holds");
         return;
       }
-      auto w = waiting_.find(e.lock.cursor);
-      if (w != waiting_.end() && w->second.node != e.lock.node) {
-        problem(d, "cursor " + std::to_string(e.lock.cursor) + " waits for node " +
-                       hex(e.lock.node) + " while still waiting for node " + hex(w->second.node));
+      auto w = waiting_.find(lock.cursor);
+      if (w != waiting_.end() && w->second.node != lock.node) {
+        problem(d, "cursor " + std::to_string(lock.cursor) + " waits for node " + hex(lock.node) +
+                       " while still waiting for node " + hex(w->second.node));
         return;
       }
-      if (w == waiting_.end()) waiting_[e.lock.cursor] = LockWait{e.lock.node, e.lock.t};
+      if (w == waiting_.end()) waiting_[lock.cursor] = LockWait{lock.node, lock.t};
       return;
     }
     case MsgType::kFolioRef:
       apply_folio_ref(d);
       return;
     case MsgType::kLockReleased: {
-      saw_time(e.lock.t);
-      auto held = locks_.find(e.lock.node);
-      if (held == locks_.end() || held->second.cursor != e.lock.cursor) {
-        problem(d, "cursor " + std::to_string(e.lock.cursor) + " released node " +
-                       hex(e.lock.node) + " it does not hold");
+      const LockView lock{e.lock_released.cursor, e.lock_released.node, 0, e.lock_released.t};
+      saw_time(lock.t);
+      auto held = locks_.find(lock.node);
+      if (held == locks_.end() || held->second.cursor != lock.cursor) {
+        problem(d, "cursor " + std::to_string(lock.cursor) + " released node " + hex(lock.node) +
+                       " it does not hold");
         return;
       }
       locks_.erase(held);
-      auto it = cursors_.find(e.lock.cursor);
-      if (it != cursors_.end()) std::erase(it->second.locks, e.lock.node);
+      auto it = cursors_.find(lock.cursor);
+      if (it != cursors_.end()) std::erase(it->second.locks, lock.node);
       return;
     }
     case MsgType::kLog:
@@ -369,16 +384,16 @@ void StateModel::apply_event(const DecodedEvent& d) {
       return;
     case MsgType::kPong:
       ++pongs_;
-      if (pending_ping_ && *pending_ping_ == e.ping.token) pending_ping_.reset();
+      if (pending_ping_ && *pending_ping_ == e.pong.token) pending_ping_.reset();
       return;
     case MsgType::kWalkResult: {
       const auto& w = e.walk_result;
-      WalkAnswer a{w.token, w.asid, w.va, w.status, {w.levels, w.levels + w.count}};
+      WalkAnswer a{w.token, w.asid, w.va, w.status, {w.levels.at, w.levels.at + w.levels.count}};
       last_walk_ = std::move(a);
       return;
     }
     case MsgType::kDemoState:
-      demo_ = DemoSeen{e.demo.state, e.demo.step, e.demo.cr3_asid, d.text};
+      demo_ = DemoSeen{e.demo_state.state, e.demo_state.step, e.demo_state.cr3_asid, d.text};
       return;
     case MsgType::kRxLost:  // about the host's own bytes: no kernel state
       return;
@@ -407,7 +422,7 @@ void StateModel::journal(JournalEntry e) {
 // A refcount of 0 means the folio is being freed: it leaves the map. A folio that overlaps
 // another one's frames contradicts the kernel's allocator (one owner per frame).
 void StateModel::apply_folio_ref(const DecodedEvent& d) {
-  const auto& f = d.ev.folio;
+  const auto& f = d.ev.folio_ref;
   if (f.first + f.count > frames_.size()) {
     problem(d, "folio " + hex(f.first) + "+" + std::to_string(f.count) + " beyond the " +
                    std::to_string(frames_.size()) + " frames known");

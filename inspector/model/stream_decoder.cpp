@@ -3,6 +3,8 @@
 // the bytes are still counted and the model starts unsynced anyway.
 #include "inspector/model/stream_decoder.h"
 
+#include <type_traits>
+
 namespace glass::inspector {
 
 using telemetry::FrameStatus;
@@ -116,33 +118,22 @@ void StreamDecoder::on_frame(uint64_t offset, std::vector<StreamItem>& out) {
     d.seq = seq;
     d.offset = offset;
     d.bytes = static_cast<uint32_t>(r.position() - at);
-    // Text fields point into the frame buffer, which is reused: copy out, leave no dangling view.
-    auto take_text = [&d](telemetry::Text& t) {
-      d.text.assign(t.data, t.len);
-      t = {};
-    };
-    switch (d.ev.type) {
-      case MsgType::kLog:
-        take_text(d.ev.log.text);
-        break;
-      case MsgType::kKtap:
-        take_text(d.ev.ktap.text);
-        break;
-      case MsgType::kPanic:
-        take_text(d.ev.panic.text);
-        break;
-      case MsgType::kDemoState:
-        take_text(d.ev.demo.label);
-        break;
-      case MsgType::kEntries: {
-        d.values.resize(d.ev.entries.count);
-        auto n = telemetry::entry_values(d.ev, d.values.data(), d.values.size());
-        if (n.is_error()) d.values.clear();  // cannot happen: decode_event walked the deltas
-        d.ev.entries.deltas = nullptr;
-        break;
-      }
-      default:
-        break;
+    // Text and deltas point into the frame buffer, which is reused: copy out (the text into
+    // d.text, the deltas expanded into d.values), leave no dangling view.
+    (void)telemetry::visit(d.ev, [&d](auto& m) {
+      telemetry::msg::for_each_field(m, [&d](auto codec, auto& v, const char*) {
+        using C = decltype(codec);
+        if constexpr (std::is_same_v<C, telemetry::field::Text>) {
+          d.text.assign(v.data, v.len);
+          v = {};
+        }
+      });
+    });
+    if (d.ev.type == MsgType::kEntries) {
+      d.values.resize(d.ev.entries.count);
+      auto n = telemetry::entry_values(d.ev, d.values.data(), d.values.size());
+      if (n.is_error()) d.values.clear();  // cannot happen: decode_event walked the deltas
+      d.ev.entries.deltas = {};
     }
     items.push_back(std::move(it));
   }

@@ -20,9 +20,9 @@
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/chrome_export.h"
 #include "inspector/trace/command_line.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/live_commands.h"
 #include "inspector/trace/recorder.h"
-#include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_end.h"
 #include "inspector/trace/trace_file.h"
 #include "inspector/trace/unix_socket.h"
@@ -46,7 +46,9 @@ constexpr char kUsage[] =
     "  stats TRACE.glt        event counts, bytes per event, frames, gaps\n"
     "  verify TRACE.glt       replay into the model and check every digest; say where a\n"
     "                         recording without a goodbye was cut\n"
-    "  export --chrome TRACE.glt OUT.json   cursor lock holds/waits for Perfetto\n"
+    "  export --perfetto TRACE.glt OUT.json   Chrome trace-event JSON for ui.perfetto.dev: a\n"
+    "                         track per cursor (life, lock holds, waits), per CPU, frame counts\n"
+    "                         by kind, every other event as an instant (--chrome: the same)\n"
     "  synth OUT.glt [--seed N] [--ops N] [--contend]   write a synthetic trace (no kernel\n"
     "                                       needed); --contend: two cursors, one waits\n"
     "  ping SOCKET            attach, send PING, wait for PONG\n"
@@ -216,17 +218,18 @@ int cmd_export(const std::string& path, const std::string& out) {
   if (!f || !(f << json) || !f.flush()) return fail("cannot write " + out);
   std::printf(
       "wrote %s: %llu cursors, %llu lock holds, %llu waits, %llu unfinished, %llu "
-      "unmatched\n",
+      "unmatched; %llu CPU tracks, %llu frame-count points, %llu instants\n",
       out.c_str(), (unsigned long long)st.cursors, (unsigned long long)st.holds,
       (unsigned long long)st.waits, (unsigned long long)st.unfinished,
-      (unsigned long long)st.unmatched);
+      (unsigned long long)st.unmatched, (unsigned long long)st.cpus,
+      (unsigned long long)st.counter_points, (unsigned long long)st.instants);
   return 0;
 }
 
 int cmd_synth(const std::string& out, uint64_t seed, uint64_t ops, bool contend) {
   // Each operation touches at most a handful of frames; size the synthetic RAM so that any
   // accepted --ops fits (100000 ops -> ~1.6M frames, ~26 MB of model).
-  gi::SyntheticKernel k(2048 + ops * 16, seed);
+  gi::HostKernel k(2048 + ops * 16, seed);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 16, 0);
@@ -321,7 +324,7 @@ int run_command(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify");
   verify->add_option("TRACE.glt", trace)->required();
   auto* exp = app.add_subcommand("export");
-  exp->add_flag("--chrome", chrome);
+  exp->add_flag("--perfetto,--chrome", chrome);
   exp->add_option("TRACE.glt", trace)->required();
   exp->add_option("OUT.json", out)->required();
   auto* synth = app.add_subcommand("synth");
@@ -376,7 +379,7 @@ int run_command(int argc, char** argv) {
   if (stats->parsed()) return cmd_stats(trace);
   if (verify->parsed()) return cmd_verify(trace);
   if (exp->parsed()) {
-    if (!chrome) return usage("export needs a format: --chrome");
+    if (!chrome) return usage("export needs a format: --perfetto");
     return cmd_export(trace, out);
   }
   if (synth->parsed()) return cmd_synth(out, seed, ops, contend);

@@ -7,9 +7,9 @@
 #include "kernel/drivers/uart16550.h"
 #include "kernel/telemetry/channel_state.h"
 #include "kernel/telemetry/com2_rx.h"
-#include "kernel/telemetry/snapshot_kernel.h"
 #include "mm/mm.h"
 #include "mm/phys/platform.h"
+#include "telemetry/snapshot.h"
 
 extern "C" uint64_t glass_boot_tsc;
 
@@ -31,117 +31,21 @@ constexpr uint64_t kDigestPeriodNs = 2'000'000'000;  // a full scan costs ~7 ms 
 constexpr size_t kTxBudget = 65536;                  // bytes offered to the UART per poll
 static_assert(kRingRecords * sizeof(Record) <= (mm::kFrameSize << kRingOrder));
 
+EventRing g_rings[platform::kMaxCpus];
+
 uint64_t ns_of(uint64_t tsc) {
   return drivers::tsc_to_ns(tsc - glass_boot_tsc);
 }
 
-// A state change as the benchmark counts it: one frame's kind/owner, one entry's value, one lock
-// taken or released.
-uint64_t state_changes(const Record& r) {
-  switch (r.type) {
-    case MsgType::kFrameRun:
-      return r.x[1];
-    case MsgType::kEntries:
-      return r.x[1];
-    case MsgType::kLockAcquired:
-    case MsgType::kLockReleased:
-      return 1;
-    default:
-      return 0;
-  }
-}
-
-// One record -> one or more events. False: the transmit buffer is full (try again later).
-bool encode_record(const Record& r, unsigned cpu) {
-  Framer& f = g.framer;
-  switch (r.type) {
-    case MsgType::kFrameRun:
-      return f.emit([&](ByteWriter& w) { return encode::frame_run(w, r.x[0], r.x[1], r.b, r.a); });
-    case MsgType::kNodeFreed:
-      return f.emit([&](ByteWriter& w) { return encode::node_freed(w, r.a, r.x[0]); });
-    case MsgType::kAsCreated:
-      return f.emit([&](ByteWriter& w) { return encode::as_created(w, r.a, r.x[0]); });
-    case MsgType::kAsDestroyed:
-      return f.emit([&](ByteWriter& w) { return encode::as_destroyed(w, r.a); });
-    case MsgType::kCr3Switch:
-      return f.emit([&](ByteWriter& w) { return encode::cr3_switch(w, r.b, r.a, ns_of(r.x[4])); });
-    case MsgType::kNodeCreated:
-      return f.emit(
-          [&](ByteWriter& w) { return encode::node_created(w, r.a, r.b, r.x[0], r.x[1], r.h); });
-    case MsgType::kEntries: {
-      const uint64_t n = r.x[1];
-      if (n == 0 || n > kEntriesPerNode || r.h >= kEntriesPerNode) return true;  // not ours
-      for (uint64_t i = 0; i < n; ++i) g.values[i] = r.x[2] + i * r.x[3];
-      return f.emit_entries(r.x[0], r.h, g.values, static_cast<uint32_t>(n));
-    }
-    case MsgType::kCursorBegin:
-      return f.emit([&](ByteWriter& w) {
-        return encode::cursor_begin(w, r.x[0], r.b, r.a, r.x[1], r.x[2], r.x[0], ns_of(r.x[4]));
-      });
-    case MsgType::kCursorEnd:
-      return f.emit([&](ByteWriter& w) { return encode::cursor_end(w, r.x[0], ns_of(r.x[4])); });
-    case MsgType::kLockAcquired:
-      return f.emit([&](ByteWriter& w) {
-        return encode::lock_acquired(w, r.x[0], r.x[1], r.x[2], ns_of(r.x[4]));
-      });
-    case MsgType::kLockReleased:
-      return f.emit(
-          [&](ByteWriter& w) { return encode::lock_released(w, r.x[0], r.x[1], ns_of(r.x[4])); });
-    case MsgType::kLockWaiting:
-      return f.emit(
-          [&](ByteWriter& w) { return encode::lock_waiting(w, r.x[0], r.x[1], ns_of(r.x[4])); });
-    case MsgType::kFolioRef:
-      return f.emit([&](ByteWriter& w) { return encode::folio_ref(w, r.x[0], r.x[1], r.a); });
-    case MsgType::kDropped:
-      g.st.dropped += r.x[0];
-      return f.emit(
-          [&](ByteWriter& w) { return encode::dropped(w, static_cast<uint8_t>(cpu), r.x[0]); });
-    default:
-      return true;  // no producer makes other records
-  }
-}
-
-bool send(const Record& r, unsigned cpu) {
-  const bool ok = encode_record(r, cpu);
-  if (ok) g.st.state_changes += state_changes(r);
-  return ok;
-}
-
-// Rings -> frames until every ring is empty or the transmit buffer is full. True: all drained.
+// Queued lines, then ring records -> frames until everything is drained (true) or the transmit
+// buffer is full (false).
 bool drain() {
   if (!internal::drain_logs(g.framer, ns_of)) return false;
-  if (g.have_pending) {
-    if (!send(g.pending, g.pending_cpu)) return false;
-    g.have_pending = false;
-  }
-  for (unsigned cpu = 0; cpu < internal::ring_count(); ++cpu) {
-    EventRing& ring = internal::ring(cpu);
-    if (!ring.attached()) continue;
-    Record r{MsgType::kLog};
-    while (ring.pop(r)) {
-      if (!send(r, cpu)) {
-        g.pending = r;
-        g.pending_cpu = cpu;
-        g.have_pending = true;
-        return false;
-      }
-    }
-    if (const uint64_t lost = ring.take_lost(); lost != 0) {
-      Record d{MsgType::kDropped};
-      d.x[0] = lost;
-      if (!send(d, cpu)) {
-        g.pending = d;
-        g.pending_cpu = cpu;
-        g.have_pending = true;
-        return false;
-      }
-    }
-  }
-  return true;
+  return g.drain.drain(g.framer, g_rings, platform::kMaxCpus);
 }
 
 bool send_digest(bool snapshot_end) {
-  const Digest d = internal::full_digest();
+  const Digest d = full_digest();
   return g.framer.emit(
       [&](ByteWriter& w) { return encode::digest(w, snapshot_end, g.epoch, d.frames, d.tables); });
 }
@@ -171,7 +75,7 @@ bool internal::try_snapshot() {
              g.framer.emit([&](ByteWriter& w) { return encode::handshake(w, h); })) &&
             g.framer.emit(
                 [&](ByteWriter& w) { return encode::snapshot_begin(w, g.epoch, h.frame_count); }) &&
-            internal::snapshot_body(g.framer) && send_digest(true) && g.framer.seal();
+            snapshot_body(g.framer) && send_digest(true) && g.framer.seal();
   if (!ok) {
     g.framer.rollback(m);
     --g.epoch;
@@ -234,12 +138,35 @@ void transmit_bounded(uint64_t byte_wait_ns, uint64_t total_ns) {
 }
 
 void discard_rings() {
-  for (unsigned cpu = 0; cpu < internal::ring_count(); ++cpu) internal::ring(cpu).discard();
-  g.have_pending = false;
+  for (EventRing& r : g_rings) r.discard();
+  g.drain.forget_pending();
 }
 
 uint64_t now_ns() {
   return ns_of(cpu::rdtsc());
+}
+
+uint64_t record_tsc() {
+  return recorder::record_ticks();
+}
+const Space* spaces() {
+  return recorder::spaces();
+}
+uint64_t registry_overflows() {
+  return recorder::registry_overflows();
+}
+// One CPU for now: the hooks reach ring 0 without asking which CPU they run on.
+void set_recording(bool on) {
+  if (on)
+    recorder::start(g_rings, false);
+  else
+    recorder::stop();
+}
+EventRing& ring(unsigned cpu) {
+  return g_rings[cpu < platform::kMaxCpus ? cpu : 0];
+}
+unsigned ring_count() {
+  return platform::kMaxCpus;
 }
 }  // namespace internal
 
@@ -256,8 +183,8 @@ void init(bool enabled, bool rx_polled) {
     kprintf("telemetry: warning: no memory for the rings; telemetry is off\n");
     return internal::logs_off();
   }
-  internal::ring(0).attach(static_cast<Record*>(mm::platform::phys_to_virt(ring.value())),
-                           kRingRecords);
+  g.drain = Drain(ns_of);
+  g_rings[0].attach(static_cast<Record*>(mm::platform::phys_to_virt(ring.value())), kRingRecords);
   g.framer.attach(static_cast<uint8_t*>(mm::platform::phys_to_virt(tx.value())),
                   mm::kFrameSize << kTxOrder);
   g.boot_id = mix64(cpu::rdtsc() ^ glass_boot_tsc);
@@ -307,8 +234,10 @@ ChannelStats stats() {
   s.frames = g.framer.frames();
   s.bytes_queued = g.framer.bytes();
   s.encode_errors = g.framer.encode_errors();
-  s.records = internal::ring(0).pushed();
-  s.record_ns = drivers::tsc_to_ns(internal::record_tsc());
+  s.records = g_rings[0].pushed();
+  s.record_ns = drivers::tsc_to_ns(recorder::record_ticks());
+  s.state_changes = g.drain.state_changes();
+  s.dropped = g.drain.dropped();
   const internal::RxInfo rx = internal::com2_rx_info();
   s.rx_irq = rx.irq_mode;
   s.rx_irqs = rx.irqs;

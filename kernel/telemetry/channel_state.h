@@ -13,10 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/telemetry/ring.h"
 #include "kernel/telemetry/telemetry.h"
+#include "protocol/event_ring.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/framer.h"
+#include "telemetry/drain.h"
 
 namespace glass::telemetry::internal {
 
@@ -61,17 +62,14 @@ struct Channel {
   bool busy = false;  // inside poll()/flush(): the panic path leaves the framer alone
   bool snapshot_pending = false;
   bool handshake_pending = false;
-  bool have_pending = false;  // `pending` was popped but did not fit the transmit buffer
-  unsigned pending_cpu = 0;
-  Record pending{MsgType::kLog};
   uint64_t epoch = 0;
   uint64_t last_digest_ns = 0;
   uint64_t boot_id = 0;
   unsigned error_replies = 0;  // this poll
   Framer framer;
+  Drain drain{nullptr};  // given its clock at init
   FrameDecoder rx;
   ChannelStats st;
-  uint64_t values[kEntriesPerNode];
   Reply replies[kMaxAnswers];
   size_t reply_count = 0;
   size_t command_replies = 0;        // of them kPong / kWalkResult (at most kMaxQueuedReplies)

@@ -1,8 +1,8 @@
 // EventRing in the kernel: a full ring drops and counts instead of blocking, the loss reaches the
 // consumer as one kDropped record in the position it happened, and the ring keeps working after.
 #include "kernel/ktest/ktest.h"
-#include "kernel/telemetry/ring.h"
 #include "kernel/telemetry/telemetry.h"
+#include "protocol/event_ring.h"
 
 namespace glass::telemetry {
 namespace {
@@ -10,9 +10,7 @@ namespace {
 Record g_slots[8];
 
 Record rec(uint64_t n) {
-  Record r{MsgType::kFrameRun};
-  r.x[0] = n;
-  return r;
+  return tagged<Record>(msg::FrameRun{n, 1, 0, 0});
 }
 
 }  // namespace
@@ -24,7 +22,7 @@ KTEST(telemetry_ring, fifo_order) {
   Record r{};
   for (uint64_t i = 0; i < 5; ++i) {
     KASSERT(ring.pop(r));
-    KEXPECT_EQ(r.x[0], i);
+    KEXPECT_EQ(r.frame_run.first, i);
   }
   KEXPECT(!ring.pop(r));
   KEXPECT_EQ(ring.take_lost(), 0u);
@@ -43,13 +41,13 @@ KTEST(telemetry_ring, overflow_counts_dropped_and_never_blocks) {
   KEXPECT(ring.push(rec(777)));
   for (uint64_t i = 3; i < 8; ++i) {
     KASSERT(ring.pop(r));
-    KEXPECT_EQ(r.x[0], i);
+    KEXPECT_EQ(r.frame_run.first, i);
   }
   KASSERT(ring.pop(r));
   KEXPECT(r.type == MsgType::kDropped);
-  KEXPECT_EQ(r.x[0], 100000u - 8u);
+  KEXPECT_EQ(r.dropped.count, 100000u - 8u);
   KASSERT(ring.pop(r));
-  KEXPECT_EQ(r.x[0], 777u);
+  KEXPECT_EQ(r.frame_run.first, 777u);
   KEXPECT(!ring.pop(r));
   KEXPECT_EQ(ring.take_lost(), 0u);
 }

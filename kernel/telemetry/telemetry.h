@@ -1,5 +1,6 @@
-// The kernel's telemetry channel on COM2: per-CPU rings of raw records (ring.h, filled through
-// mm_events.h), a drain that frames them with encoder.h, host commands, snapshots and digests.
+// The kernel's telemetry channel on COM2: per-CPU rings of typed records (filled by mm through
+// mm_events.h), drained (telemetry/drain.h) into frames, host commands, snapshots (telemetry/
+// snapshot.h) and digests.
 // Kernel only (the *_kernel.cpp files); docs/telemetry.md describes the protocol.
 //
 // Invariants:
@@ -33,8 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/telemetry/ring.h"
+#include "protocol/event_ring.h"
 #include "protocol/wire.h"
+#include "telemetry/recorder.h"
 
 namespace glass::telemetry {
 
@@ -96,7 +98,7 @@ void demo_checkpoint(const char* label);
 class Framer;
 
 namespace internal {
-// mm_events_kernel.cpp: TSC ticks spent recording into the rings since boot.
+// TSC ticks the mm hooks spent recording into the rings since boot.
 [[nodiscard]] uint64_t record_tsc();
 // log_kernel.cpp: queued lines -> log/ktap events (false: the transmit buffer is full);
 // logs_off() drops them for good (telemetry=off).
@@ -107,17 +109,12 @@ void logs_off();
 // total_ns (the panic path).
 [[nodiscard]] bool drain_all();
 void transmit_bounded(uint64_t byte_wait_ns, uint64_t total_ns);
-// The address-space registry kept by mm_events_kernel.cpp.
-struct Space {
-  uint32_t asid = 0;
-  uint64_t root = 0;
-  bool kernel_half = false;
-  bool live = false;
-};
-inline constexpr size_t kMaxSpaces = 128;
+// The address-space registry (telemetry/recorder.h).
+using Space = recorder::Space;
+inline constexpr size_t kMaxSpaces = recorder::kMaxSpaces;
 [[nodiscard]] const Space* spaces();  // kMaxSpaces slots, live ones in any order
 [[nodiscard]] uint64_t registry_overflows();
-// Turns recording on or off (mm_events::on()).
+// Turns recording into the rings on or off (mm_events::on()).
 void set_recording(bool on);
 // The ring of `cpu` (rings beyond the CPUs set up have no storage and drop everything).
 [[nodiscard]] EventRing& ring(unsigned cpu);

@@ -9,6 +9,7 @@ import importlib
 import os
 import re
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import ktap
@@ -262,11 +263,23 @@ def run(tally, accel):
                     'ktest=selftest_hang', 'demo=list exit_after_demo', 'ktest=doesnotexist',
                     *[c for m in EXTRA_MODULES for c in getattr(m, 'ISO_CMDLINES', ())]):
         qemu.iso_for(cmdline)
+    took = {}
+
+    def timed(name, fn):
+        start = time.monotonic()
+        try:
+            return fn(accel)
+        finally:
+            took[name] = time.monotonic() - start
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [(name, pool.submit(fn, accel)) for name, fn in CHECKS]
+        futures = [(name, pool.submit(timed, name, fn)) for name, fn in CHECKS]
         for name, fut in futures:
             try:
                 ok, detail = fut.result()
             except Exception as e:  # a check that breaks is a failed check, not a crash
                 ok, detail = False, f'{type(e).__name__}: {e}'
             tally.record('e2e', name, ok, detail)
+    slowest = sorted(took.items(), key=lambda kv: -kv[1])[:5]
+    print('layer e2e: slowest checks: ' + '; '.join(f'{n} {t:.1f} s' for n, t in slowest),
+          flush=True)

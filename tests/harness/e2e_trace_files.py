@@ -46,7 +46,7 @@ def check_tools_refuse_unreadable_files(_accel):
         for what, path in odd.items():
             runs = [
                 ['dump', path], ['stats', path], ['verify', path],
-                ['export', '--chrome', path, out + '.json'],
+                ['export', '--perfetto', path, out + '.json'],
                 ['record', path, out + '.glt', '--duration', '1'],
                 ['ping', path, '--timeout', '1'], ['walk', path, '1', '0x1000', '--timeout', '1'],
                 ['memcheck', path, path, '--timeout', '1'], ['pause', path, '--timeout', '1'],

@@ -1,4 +1,4 @@
-// The inspector's live source against a stand-in kernel on a real unix socket (SyntheticKernel's
+// The inspector's live source against a stand-in kernel on a real unix socket (HostKernel's
 // bytes, served the way QEMU serves COM2): it waits without blocking, attaches, syncs, survives
 // the kernel going away with the last state kept, starts a new epoch for a new boot, keeps the
 // old one viewable, refuses another protocol version, and records exactly what it received.
@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "inspector/app/live_source.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/trace_file.h"
 
 namespace glass::inspector::app {
@@ -73,7 +73,7 @@ std::string temp_path(const char* name) {
 
 // A stand-in boot: handshake, one address space with mappings, the snapshot.
 std::vector<uint8_t> boot_bytes(uint64_t seed, uint32_t version = telemetry::kProtocolVersion) {
-  SyntheticKernel k(4096, seed);
+  HostKernel k(4096, seed);
   k.handshake(version);
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 24, 0);
@@ -231,7 +231,7 @@ std::vector<DecodedEvent> host_commands(const std::vector<uint8_t>& bytes) {
 // again once the snapshot has synced the model.
 TEST(LiveSource, ResendsASnapshotRequestTheKernelNeverAnswered) {
   const auto path = temp_path("retry.sock");
-  SyntheticKernel kern(4096, 5);
+  HostKernel kern(4096, 5);
   kern.handshake();
   uint32_t as = kern.create_address_space();
   kern.map(as, 0x400000, 8, 0);

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "inspector/app/replay_source.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/trace_file.h"
 
 namespace glass::inspector::app {
@@ -19,7 +19,7 @@ std::string temp_path(const char* name) {
 }
 
 std::string write_synthetic(const char* name, size_t cut_bytes = 0) {
-  SyntheticKernel k(4096, 5);
+  HostKernel k(4096, 5);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 40, 0);

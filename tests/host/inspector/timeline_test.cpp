@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/trace_file.h"
 #include "tests/host/lib/test_seed.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
@@ -15,7 +15,7 @@ namespace glass::inspector::view {
 namespace {
 
 std::vector<uint8_t> trace_bytes(uint64_t seed, int ops) {
-  SyntheticKernel k(4096, seed);
+  HostKernel k(4096, seed);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 700, 0);
@@ -148,7 +148,7 @@ TEST(Timeline, NotATraceIsRefusedWithAReason) {
 }
 
 TEST(Timeline, AnotherProtocolVersionIsRefusedWithBothVersions) {
-  SyntheticKernel k(1024, 1);
+  HostKernel k(1024, 1);
   k.handshake(telemetry::kProtocolVersion + 1);
   auto file = trace_header(telemetry::kProtocolVersion + 1, 1);
   auto body = k.take_bytes();

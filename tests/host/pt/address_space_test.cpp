@@ -1,10 +1,12 @@
 // Address spaces and VMAs on the host: demand-zero faults backed by folios, unmap and protect with
 // VMA splitting, the exact error for every bad request, the kernel half refused, nothing leaked.
 #include "mm/virt/address_space.h"
-#include <atomic>
-#include "mm/phys/mm_events.h"
-#include "mm/virt/address_space.h"
+
+#include <vector>
+
 #include "mm/virt/kernel_space.h"
+#include "protocol/event_ring.h"
+#include "telemetry/recorder.h"
 #include "tests/host/pt/pt_fixture.h"
 
 namespace glass::mm::testing {
@@ -168,19 +170,26 @@ TEST_F(AddressSpaceTest, VmaTableFillsUpWithAnError) {
             Error::kOverflow);
 }
 
-// Counts the cursors begun while installed as the host's lock sink (mm/phys/mm_events.h).
-std::atomic<uint64_t> g_cursor_begins{0};
-void count_cursor_begins(telemetry::MsgType type, uint64_t, uint64_t, uint64_t) {
-  if (type == telemetry::MsgType::kCursorBegin) g_cursor_begins.fetch_add(1);
-}
+// Counts the cursors begun while it records: the real hooks (mm/phys/mm_events.h) record into a
+// ring of its own (telemetry/recorder.h), which it reads back.
 class CursorCount {
  public:
   CursorCount() {
-    g_cursor_begins = 0;
-    telemetry::mm_events::g_host_lock_sink.store(&count_cursor_begins);
+    ring_.attach(storage_.data(), static_cast<uint32_t>(storage_.size()));
+    telemetry::recorder::start(&ring_, false);
   }
-  ~CursorCount() { telemetry::mm_events::g_host_lock_sink.store(nullptr); }
-  [[nodiscard]] uint64_t begins() const { return g_cursor_begins.load(); }
+  ~CursorCount() { telemetry::recorder::stop(); }
+  [[nodiscard]] uint64_t begins() {
+    telemetry::Record r;
+    while (ring_.pop(r)) begins_ += r.type == telemetry::MsgType::kCursorBegin;
+    EXPECT_EQ(ring_.take_lost(), 0u) << "the ring is large enough for one populate";
+    return begins_;
+  }
+
+ private:
+  std::vector<telemetry::Record> storage_ = std::vector<telemetry::Record>(4096);
+  telemetry::EventRing ring_;
+  uint64_t begins_ = 0;
 };
 
 TEST_F(AddressSpaceTest, PopulateMapsTheWholeVmaThroughOneCursor) {

@@ -2,60 +2,89 @@
 // another cursor says so (lock_waiting, before it spins) and then reports how long it waited in
 // that node's lock_acquired; a cursor that waits on its way down to its covering node reports
 // the wait in the covering lock's lock_acquired. Two real threads, under ThreadSanitizer; the
-// events come through mm_events' host lock sink, the same calls the kernel records into its rings.
+// events are read from the per-CPU rings the real hooks record into (telemetry/recorder.h), the
+// same records the kernel drains.
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "kernel/lib/platform.h"
 #include "mm/phys/mm_events.h"
+#include "telemetry/recorder.h"
 #include "tests/host/pt/pt_fixture.h"
 
 namespace glass::mm::testing {
 namespace {
 
 using telemetry::MsgType;
-namespace events = telemetry::mm_events;
 
 struct Seen {
-  std::thread::id thread;
   MsgType type;
   uint64_t cursor, node, wait_ns;
 };
 
-std::mutex g_mu;
-std::vector<Seen> g_seen;
+constexpr uint32_t kRecords = 1024;
+std::vector<telemetry::Record> g_storage;
+telemetry::EventRing g_rings[glass::platform::kMaxCpus];
+std::vector<Seen> g_seen[glass::platform::kMaxCpus];  // what the test thread popped, per CPU
+constexpr unsigned kNobody = ~0u;
 
-void sink(MsgType type, uint64_t cursor, uint64_t node, uint64_t wait_ns) {
-  std::lock_guard<std::mutex> g(g_mu);
-  g_seen.push_back({std::this_thread::get_id(), type, cursor, node, wait_ns});
+// The test thread is the rings' one consumer: it pops what `cpu` recorded so far.
+const std::vector<Seen>& pull(unsigned cpu) {
+  static const std::vector<Seen> none;
+  if (cpu >= glass::platform::kMaxCpus) return none;
+  telemetry::Record r{};
+  while (g_rings[cpu].pop(r)) {
+    Seen s{r.type, 0, 0, 0};
+    switch (r.type) {
+      case MsgType::kCursorBegin:
+        s = {r.type, r.cursor_begin.cursor, r.cursor_begin.covering, 0};
+        break;
+      case MsgType::kCursorEnd:
+        s = {r.type, r.cursor_end.cursor, 0, 0};
+        break;
+      case MsgType::kLockWaiting:
+        s = {r.type, r.lock_waiting.cursor, r.lock_waiting.node, 0};
+        break;
+      case MsgType::kLockAcquired:
+        s = {r.type, r.lock_acquired.cursor, r.lock_acquired.node, r.lock_acquired.wait_ns};
+        break;
+      case MsgType::kLockReleased:
+        s = {r.type, r.lock_released.cursor, r.lock_released.node, 0};
+        break;
+      default:
+        continue;  // frames, nodes, entries: not this test's subject
+    }
+    g_seen[cpu].push_back(s);
+  }
+  return g_seen[cpu];
 }
 
-bool seen(std::thread::id who, MsgType type) {
-  std::lock_guard<std::mutex> g(g_mu);
-  for (const auto& s : g_seen)
-    if (s.thread == who && s.type == type) return true;
+bool seen(unsigned cpu, MsgType type) {
+  for (const auto& s : pull(cpu))
+    if (s.type == type) return true;
   return false;
 }
 
-std::vector<Seen> seen_by(std::thread::id who) {
-  std::lock_guard<std::mutex> g(g_mu);
-  std::vector<Seen> out;
-  for (const auto& s : g_seen)
-    if (s.thread == who) out.push_back(s);
-  return out;
+std::vector<Seen> seen_by(unsigned cpu) {
+  return pull(cpu);
 }
 
 class PtLockWait : public PtTest {
  protected:
   void SetUp() override {
     PtTest::SetUp();
-    g_seen.clear();
-    events::g_host_lock_sink.store(&sink);
+    g_storage.assign(size_t{kRecords} * glass::platform::kMaxCpus, telemetry::Record{});
+    for (unsigned c = 0; c < glass::platform::kMaxCpus; ++c) {
+      g_rings[c].attach(g_storage.data() + size_t{c} * kRecords, kRecords);
+      g_seen[c].clear();
+    }
+    telemetry::recorder::start(g_rings, true);
   }
   void TearDown() override {
-    events::g_host_lock_sink.store(nullptr);
+    telemetry::recorder::stop();
     PtTest::TearDown();
   }
 };
@@ -69,19 +98,20 @@ TEST_F(PtLockWait, WaitInTheSubtreeIsAnnouncedThenMeasured) {
   PageTable pt = PageTable::create_user(kTestOwner, nullptr).value();
   ASSERT_TRUE(map_range(pt, kBase, kFrameSize, 0x5000, 1, rw()).is_ok());
   std::atomic<bool> released{false};
-  std::thread::id b_id;
+  std::atomic<unsigned> b_cpu{kNobody};
   {
     CursorMut a = CursorMut::create(pt, kBase, kBase + kFrameSize).value();
     std::thread b([&] {
+      b_cpu.store(glass::platform::current_cpu());
       CursorMut c = CursorMut::create(pt, kBase, kBase + (4ull << 20)).value();
       EXPECT_TRUE(released.load()) << "B got A's node while A held it";
     });
-    b_id = b.get_id();
     // Hold until B says it waits (bounded), then a little longer so its wait is measurable.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!seen(b_id, MsgType::kLockWaiting) && std::chrono::steady_clock::now() < deadline)
+    while (!seen(b_cpu.load(), MsgType::kLockWaiting) &&
+           std::chrono::steady_clock::now() < deadline)
       std::this_thread::yield();
-    ASSERT_TRUE(seen(b_id, MsgType::kLockWaiting)) << "B never reported waiting";
+    ASSERT_TRUE(seen(b_cpu.load(), MsgType::kLockWaiting)) << "B never reported waiting";
     std::this_thread::sleep_for(kHoldAfterWaiter);
     released.store(true);
     {
@@ -89,7 +119,7 @@ TEST_F(PtLockWait, WaitInTheSubtreeIsAnnouncedThenMeasured) {
     }
     b.join();
   }
-  const auto bs = seen_by(b_id);
+  const auto bs = seen_by(b_cpu.load());
   ASSERT_FALSE(bs.empty());
   ASSERT_EQ(bs.front().type, MsgType::kCursorBegin);
   const uint64_t b_cursor = bs.front().cursor;
@@ -124,21 +154,21 @@ TEST_F(PtLockWait, WaitOnTheWayDownLandsInTheCoveringLock) {
   PageTable pt = PageTable::create_user(kTestOwner, nullptr).value();
   ASSERT_TRUE(map_range(pt, kBase, 4 * kFrameSize, 0x5000, 1, rw()).is_ok());
   std::atomic<bool> b_started{false};
-  std::thread::id b_id;
+  std::atomic<unsigned> b_cpu{kNobody};
   {
     CursorMut a = CursorMut::create(pt, kBase, kBase + kFrameSize).value();
     std::thread b([&] {
+      b_cpu.store(glass::platform::current_cpu());
       b_started.store(true);
       CursorMut c = CursorMut::create(pt, kBase + 2 * kFrameSize, kBase + 3 * kFrameSize).value();
     });
-    b_id = b.get_id();
     while (!b_started.load()) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_FALSE(seen(b_id, MsgType::kCursorBegin)) << "B got past A's covering node";
+    EXPECT_FALSE(seen(b_cpu.load(), MsgType::kCursorBegin)) << "B got past A's covering node";
     { CursorMut drop = std::move(a); }
     b.join();
   }
-  const auto bs = seen_by(b_id);
+  const auto bs = seen_by(b_cpu.load());
   ASSERT_GE(bs.size(), 2u);
   EXPECT_EQ(bs[0].type, MsgType::kCursorBegin);
   ASSERT_EQ(bs[1].type, MsgType::kLockAcquired);
@@ -154,7 +184,7 @@ TEST_F(PtLockWait, UncontendedLocksReportNoWait) {
   ASSERT_TRUE(map_range(pt, kBase + kGiB, 64 * kFrameSize, 0x5000, 1, rw()).is_ok());
   { CursorMut c = CursorMut::create(pt, kBase, kBase + 2 * kGiB).value(); }
   int acquired = 0;
-  for (const auto& s : seen_by(std::this_thread::get_id())) {
+  for (const auto& s : seen_by(glass::platform::current_cpu())) {
     EXPECT_NE(s.type, MsgType::kLockWaiting);
     if (s.type == MsgType::kLockAcquired) {
       ++acquired;

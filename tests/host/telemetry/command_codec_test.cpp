@@ -6,7 +6,7 @@
 
 #include "inspector/model/event_text.h"
 #include "inspector/model/state_model.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "protocol/encoder.h"
 #include "protocol/event.h"
 #include "protocol/walk.h"
@@ -182,7 +182,7 @@ struct Feed {
 };
 
 TEST(TelemetryCommands, ModelRecordsAnswersAndClearsPendingPing) {
-  SyntheticKernel k(2048, 4);
+  HostKernel k(2048, 4);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x7f0000000000ull, 3, 0);
@@ -212,7 +212,7 @@ TEST(TelemetryCommands, ModelRecordsAnswersAndClearsPendingPing) {
 
 // The model's own walk equals the kernel's answer for mapped, unmapped, foreign and bad input.
 TEST(TelemetryCommands, ModelWalkEqualsKernelWalk) {
-  SyntheticKernel k(4096, 12);
+  HostKernel k(4096, 12);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 20, 0);

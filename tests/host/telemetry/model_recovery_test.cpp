@@ -1,10 +1,10 @@
-// The model against the synthetic kernel: digests agree, a damaged or cut stream is reported as a
-// gap, the model asks for a snapshot, and after the snapshot the digests match again. Also the
-// reverse map and the incremental digest against a full recompute.
+// The model against the host kernel (real mm on the host): digests agree, a damaged or cut stream
+// is reported as a gap, the model asks for a snapshot, and after the snapshot the digests match
+// again. Also the reverse map and the incremental digest against a full recompute.
 #include <gtest/gtest.h>
 
 #include "inspector/model/state_model.h"
-#include "inspector/trace/synthetic_kernel.h"
+#include "inspector/trace/host_kernel.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::inspector {
@@ -19,7 +19,7 @@ StateModel replay(const std::vector<uint8_t>& bytes) {
 }
 
 TEST(TelemetryModel, SnapshotThenDeltasMatchEveryDigest) {
-  SyntheticKernel k(2048, 5);
+  HostKernel k(2048, 5);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 40, 0);
@@ -38,7 +38,7 @@ TEST(TelemetryModel, SnapshotThenDeltasMatchEveryDigest) {
 }
 
 TEST(TelemetryModel, DeltasBeforeAnySnapshotAreNotTrusted) {
-  SyntheticKernel k(1024, 2);
+  HostKernel k(1024, 2);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.map(as, 0x400000, 8, 0);
@@ -54,7 +54,7 @@ TEST(TelemetryModel, DeltasBeforeAnySnapshotAreNotTrusted) {
 
 // Corrupt one byte of a mid-stream frame: gap -> snapshot request -> snapshot -> match.
 TEST(TelemetryModel, CorruptionIsAGapAndASnapshotRepairsIt) {
-  SyntheticKernel k(2048, 9);
+  HostKernel k(2048, 9);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.snapshot();
@@ -95,7 +95,7 @@ TEST(TelemetryModel, CorruptionIsAGapAndASnapshotRepairsIt) {
 
 // Detach mid-stream and attach again somewhere inside a frame; also attach twice from scratch.
 TEST(TelemetryModel, AttachMidStreamAndTwice) {
-  SyntheticKernel k(2048, 4);
+  HostKernel k(2048, 4);
   k.handshake();
   k.create_address_space();
   k.snapshot();
@@ -117,7 +117,7 @@ TEST(TelemetryModel, AttachMidStreamAndTwice) {
 }
 
 TEST(TelemetryModel, TruncatedStreamReportsPartialFrame) {
-  SyntheticKernel k(1024, 3);
+  HostKernel k(1024, 3);
   k.handshake();
   k.snapshot();
   auto bytes = k.take_bytes();
@@ -130,7 +130,7 @@ TEST(TelemetryModel, TruncatedStreamReportsPartialFrame) {
 }
 
 TEST(TelemetryModel, DigestMismatchIsDetected) {
-  SyntheticKernel k(1024, 6);
+  HostKernel k(1024, 6);
   k.handshake();
   k.snapshot();
   auto bytes = k.take_bytes();
@@ -149,7 +149,7 @@ TEST(TelemetryModel, DigestMismatchIsDetected) {
 }
 
 TEST(TelemetryModel, ReverseMapFindsEveryMapping) {
-  SyntheticKernel k(2048, 8);
+  HostKernel k(2048, 8);
   k.handshake();
   uint32_t as = k.create_address_space();
   k.snapshot();
@@ -169,7 +169,7 @@ TEST(TelemetryModel, ReverseMapFindsEveryMapping) {
 }
 
 TEST(TelemetryModel, VersionMismatchIsNamed) {
-  SyntheticKernel k(64, 1);
+  HostKernel k(64, 1);
   k.handshake(4);
   k.log("after");
   auto bytes = k.take_bytes();

@@ -104,8 +104,8 @@ TEST(TelemetryCodec, EveryEventRoundTrips) {
   }
   std::vector<std::string> want = {
       "handshake version=3 boot_id=0x1122334455667788 build_id=0xabcdef ram_bytes=536870912 "
-      "frames=131072 cpus=4",
-      "snapshot_begin epoch=3 frames=131072",
+      "frame_count=131072 cpu_count=4",
+      "snapshot_begin epoch=3 frame_count=131072",
       "snapshot_end epoch=3 frames=0x1111 tables=0x2222",
       "digest epoch=3 frames=0xffffffffffffffff tables=0x1",
       "dropped cpu=2 count=99",
@@ -227,15 +227,14 @@ TEST(TelemetryCodec, V3MessagesDecodeIntoTheirStructs) {
   ByteReader r(buf, w.size());
   Event a = decode_event(r).value();
   ASSERT_EQ(a.type, MsgType::kLockWaiting);
-  EXPECT_EQ(a.lock.cursor, 9u);
-  EXPECT_EQ(a.lock.node, kMaxPfn);
-  EXPECT_EQ(a.lock.wait_ns, 0u);
-  EXPECT_EQ(a.lock.t, 77u);
+  EXPECT_EQ(a.lock_waiting.cursor, 9u);
+  EXPECT_EQ(a.lock_waiting.node, kMaxPfn);
+  EXPECT_EQ(a.lock_waiting.t, 77u);
   Event b = decode_event(r).value();
   ASSERT_EQ(b.type, MsgType::kFolioRef);
-  EXPECT_EQ(b.folio.first, kMaxPfn);
-  EXPECT_EQ(b.folio.count, 1u);
-  EXPECT_EQ(b.folio.refcount, 0xffffffffu);
+  EXPECT_EQ(b.folio_ref.first, kMaxPfn);
+  EXPECT_EQ(b.folio_ref.count, 1u);
+  EXPECT_EQ(b.folio_ref.refcount, 0xffffffffu);
   EXPECT_TRUE(r.at_end());
 }
 

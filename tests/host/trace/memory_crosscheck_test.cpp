@@ -1,5 +1,5 @@
 // The page-table cross-check against memory must be able to fail: a model built from the
-// synthetic kernel is compared with a "guest memory" made from its own entries, then with that
+// host kernel is compared with a "guest memory" made from its own entries, then with that
 // memory deliberately altered (one entry, CR3, a table the model lacks). Accessed and Dirty set by
 // the MMU are not differences. Also QEMU's `xp` and `info registers` text, odd formatting and all.
 #include <gtest/gtest.h>
@@ -7,9 +7,9 @@
 #include <map>
 
 #include "inspector/model/event_text.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/memory_crosscheck.h"
 #include "inspector/trace/qemu_monitor.h"
-#include "inspector/trace/synthetic_kernel.h"
 #include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::inspector {
@@ -23,7 +23,7 @@ struct World {
   uint64_t reads = 0;
 
   World() {
-    SyntheticKernel k(4096, 17);
+    HostKernel k(4096, 17);
     k.handshake();
     asid = k.create_address_space();
     k.map(asid, 0x400000, 40, 0);

@@ -1,8 +1,9 @@
-// glass-trace record (run_recording over Session and TraceWriter) against the synthetic kernel:
-// the file is a valid trace after every append (what a kill -9 leaves); over a real unix socket a
-// recording that meets a corrupted frame asks for a snapshot and ends synced, marked cut because
-// the kernel closed the stream; a recorder that leaves a streaming kernel says DETACH, finishes
-// the frame in flight and marks the file complete. (The Session itself: session_test.cpp.)
+// glass-trace record (run_recording over Session and TraceWriter) against the host kernel (the real
+// mm on the host): the file is a valid trace after every append (what a kill -9 leaves); over a
+// real unix socket a recording that meets a corrupted frame asks for a snapshot and ends synced,
+// marked cut because the kernel closed the stream; a recorder that leaves a streaming kernel says
+// DETACH, finishes the frame in flight and marks the file complete. (The Session itself:
+// session_test.cpp.)
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -15,8 +16,8 @@
 #include <thread>
 
 #include "inspector/model/stream_decoder.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/recorder.h"
-#include "inspector/trace/synthetic_kernel.h"
 #include "inspector/trace/trace_end.h"
 #include "tests/host/trace/kernel_tap.h"
 
@@ -35,7 +36,7 @@ std::string temp_path(const char* name) {
 // file on disk is a valid trace ending on a whole frame, so a kill -9 at any moment loses only
 // the frame still arriving; the header says the recording was never closed (cut, and where).
 TEST(TraceRecorder, TheFileIsAValidTraceAfterEveryAppend) {
-  SyntheticKernel k(2048, 12);
+  HostKernel k(2048, 12);
   Tap tap{k};
   k.handshake();
   k.map(k.create_address_space(), 0x400000, 32, 0);
@@ -147,7 +148,7 @@ TEST(TraceRecorder, LiveSocketRecordingRepairsAGap) {
   bool got_hello = false, got_request = false;
   std::thread kernel([&] {
     int fd = l.accept_one();
-    SyntheticKernel k(2048, 8);
+    HostKernel k(2048, 8);
     Tap tap{k};
     got_hello = await_command(fd, MsgType::kHello, seen);
     k.handshake();
@@ -202,7 +203,7 @@ TEST(TraceRecorder, LeavingAStreamingKernelSendsDetach) {
   bool got_detach = false;
   std::thread kernel([&] {
     int fd = l.accept_one();
-    SyntheticKernel k(512, 3);
+    HostKernel k(512, 3);
     Tap tap{k};
     (void)await_command(fd, MsgType::kHello, seen);
     k.handshake();

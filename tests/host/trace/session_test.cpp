@@ -8,8 +8,8 @@
 #include <random>
 
 #include "inspector/model/stream_decoder.h"
+#include "inspector/trace/host_kernel.h"
 #include "inspector/trace/session.h"
-#include "inspector/trace/synthetic_kernel.h"
 #include "tests/host/trace/kernel_tap.h"
 
 namespace glass::inspector {
@@ -43,7 +43,7 @@ TEST(Session, SaysHelloFirstAndSyncsFromTheSnapshot) {
   ASSERT_EQ(hello.size(), 1u);
   EXPECT_EQ(hello[0].ev.type, MsgType::kHello);
   EXPECT_EQ(hello[0].seq, 0u);
-  SyntheticKernel k(2048, 3);
+  HostKernel k(2048, 3);
   k.handshake();
   k.map(k.create_address_space(), 0x400000, 16, 0);
   k.snapshot();
@@ -58,7 +58,7 @@ TEST(Session, SaysHelloFirstAndSyncsFromTheSnapshot) {
 }
 
 TEST(Session, ADamagedFrameAsksOnceAndTheSnapshotRepairs) {
-  SyntheticKernel k(2048, 21);
+  HostKernel k(2048, 21);
   Tap tap{k};
   Session s;
   s.connect(0);
@@ -105,7 +105,7 @@ TEST(Session, NoRetryBeforeTheKernelHasSpoken) {
 }
 
 TEST(Session, ALostSnapshotIsAskedAgainInTimeAndNotBefore) {
-  SyntheticKernel k(1024, 4);
+  HostKernel k(1024, 4);
   Tap tap{k};
   Session s;
   s.connect(1000);
@@ -135,15 +135,22 @@ TEST(Session, ALostSnapshotIsAskedAgainInTimeAndNotBefore) {
 }
 
 TEST(Session, ARebootStartsAnEpochAndKeepsTheOldOne) {
-  SyntheticKernel a(2048, 1), b(2048, 7);
-  a.handshake();
-  a.map(a.create_address_space(), 0x400000, 8, 0);
-  a.snapshot();
-  b.handshake();
-  b.snapshot();
+  std::vector<uint8_t> boot_a, boot_b;
+  {  // one host kernel at a time: mm is global, as in a real boot
+    HostKernel a(2048, 1);
+    a.handshake();
+    a.map(a.create_address_space(), 0x400000, 8, 0);
+    a.snapshot();
+    boot_a = a.take_bytes();
+  }
+  {
+    HostKernel b(2048, 7);
+    b.handshake();
+    b.snapshot();
+    boot_b = b.take_bytes();
+  }
   Session s;
   s.connect(0);
-  const auto boot_a = a.take_bytes(), boot_b = b.take_bytes();
   feed(s, boot_a, 1);
   const size_t nodes_a = s.model().node_count();
   ASSERT_GT(nodes_a, 0u);
@@ -167,7 +174,7 @@ TEST(Session, ARebootStartsAnEpochAndKeepsTheOldOne) {
 }
 
 TEST(Session, AnotherProtocolVersionIsRefusedAndNothingIsAsked) {
-  SyntheticKernel k(1024, 2);
+  HostKernel k(1024, 2);
   k.handshake(telemetry::kProtocolVersion + 1);
   k.log("in a language we do not speak");
   Session s;
@@ -189,7 +196,7 @@ TEST(Session, AnotherProtocolVersionIsRefusedAndNothingIsAsked) {
 }
 
 TEST(Session, AnAnswerSplitAcrossReadsIsAppliedWhenWhole) {
-  SyntheticKernel k(2048, 9);
+  HostKernel k(2048, 9);
   Tap tap{k};
   Session s;
   s.connect(0);
@@ -232,7 +239,7 @@ TEST(Session, AnAnswerSplitAcrossReadsIsAppliedWhenWhole) {
 }
 
 TEST(Session, ASequenceGoingBackIsNamedNotCountedAsLoss) {
-  SyntheticKernel k(1024, 6);
+  HostKernel k(1024, 6);
   k.handshake();
   k.snapshot();
   k.flush();  // the log line gets a frame of its own
@@ -265,7 +272,7 @@ TEST(Session, ASequenceGoingBackIsNamedNotCountedAsLoss) {
 }
 
 TEST(Session, DetachAsksNothingMoreButKeepsTheFrameInFlight) {
-  SyntheticKernel k(1024, 8);
+  HostKernel k(1024, 8);
   Tap tap{k};
   Session s;
   s.connect(0);
@@ -289,7 +296,7 @@ TEST(Session, DetachAsksNothingMoreButKeepsTheFrameInFlight) {
 }
 
 TEST(Session, EndOfStreamInsideAFrameReleasesTheRestAndReportsIt) {
-  SyntheticKernel k(1024, 10);
+  HostKernel k(1024, 10);
   k.handshake();
   k.snapshot();
   const auto bytes = k.take_bytes();

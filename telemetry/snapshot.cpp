@@ -1,8 +1,9 @@
-// Full scans of the kernel's memory state: the digest (protocol/digest.h) and the body of
-// a snapshot, both from the same walk so they cannot disagree about what exists.
+// Full scans of mm's state: the digest (protocol/digest.h) and the body of a snapshot, both from
+// the same walk so they cannot disagree about what exists. Portable: the kernel's channel and the
+// host's recorder send the same snapshot.
 //
 // Invariants:
-//  - Called from telemetry::poll() only, at a quiescent point (telemetry.h): no cursor alive, so
+//  - Called at a quiescent point only (the kernel: telemetry::poll()): no cursor alive, so
 //    every node is attached, unlocked and its entries final; no frame is mid-transition.
 //  - What exists: every frame of the frame table; every registered address space; every node
 //    reachable from a registered root through its own half (a user table stops at the kernel half,
@@ -11,15 +12,15 @@
 //  - Snapshot order: frame runs (each run of folio frames followed by one folio_ref per folio
 //    in it), address spaces, then each tree in pre-order (parents first), so the host can check
 //    every node_created against its parent.
-#include "kernel/telemetry/snapshot_kernel.h"
+#include "telemetry/snapshot.h"
 
-#include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
 #include "mm/phys/platform.h"
 #include "mm/virt/pte.h"
 #include "protocol/digest.h"
+#include "telemetry/recorder.h"
 
-namespace glass::telemetry::internal {
+namespace glass::telemetry {
 namespace {
 
 constexpr unsigned kEntries = kEntriesPerNode;
@@ -51,12 +52,12 @@ bool walk(V& v, uint64_t pfn, unsigned level, uint64_t parent, unsigned index, u
 
 template <typename V>
 bool walk_all(V& v) {
-  const Space* s = spaces();
-  for (size_t i = 0; i < kMaxSpaces; ++i) {
+  const recorder::Space* s = recorder::spaces();
+  for (size_t i = 0; i < recorder::kMaxSpaces; ++i) {
     if (!s[i].live) continue;
     if (!v.space(s[i].asid, s[i].root)) return false;
   }
-  for (size_t i = 0; i < kMaxSpaces; ++i) {
+  for (size_t i = 0; i < recorder::kMaxSpaces; ++i) {
     if (!s[i].live) continue;
     const unsigned first = s[i].kernel_half ? kFirstKernelSlot : 0;
     const unsigned last = s[i].kernel_half ? kEntries : kFirstKernelSlot;
@@ -160,4 +161,4 @@ bool snapshot_body(Framer& f) {
   return walk_all(v);
 }
 
-}  // namespace glass::telemetry::internal
+}  // namespace glass::telemetry

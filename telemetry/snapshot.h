@@ -1,11 +1,11 @@
-// Full scans for the channel (snapshot_kernel.cpp): the state digest and a snapshot's body.
-// Invariant: quiescent callers only (see telemetry.h); kernel only.
+// Full scans of mm's state (snapshot.cpp): the state digest and a snapshot's body.
+// Invariant: quiescent callers only (no mm operation in flight); portable.
 #pragma once
 
 #include "protocol/digest.h"
 #include "protocol/framer.h"
 
-namespace glass::telemetry::internal {
+namespace glass::telemetry {
 
 // The digest of everything that exists right now, by one full scan.
 [[nodiscard]] Digest full_digest();
@@ -13,4 +13,4 @@ namespace glass::telemetry::internal {
 // caller rolls the framer back to its mark).
 [[nodiscard]] bool snapshot_body(Framer& f);
 
-}  // namespace glass::telemetry::internal
+}  // namespace glass::telemetry

@@ -1,17 +1,20 @@
-// EventRing: one CPU's queue of raw telemetry records, between the mm code that produces them and
-// the drain that frames them (channel_kernel.cpp).
+// EventRing: one CPU's queue of typed telemetry records (messages.h's Record: a declared message
+// and its type), between the mm code that produces them (mm/phys/mm_events.h, inline) and the
+// drain that frames them (telemetry/drain.h). It sits in protocol/ because mm, below the
+// telemetry folder, pushes into it directly.
 //
 // Invariants:
-//  - Single producer (the owning CPU, with interrupts off around push) and single consumer (the
-//    drain). Neither side ever waits for the other: push on a full ring drops the record and
-//    counts it, it never blocks. Lock-free: head_ is written only by the producer, tail_ only by
-//    the consumer, each published with release and read with acquire.
+//  - Single producer (the owning CPU; no interrupt handler reports mm events, so a push is never
+//    interrupted by another push on its CPU) and single consumer (the drain). Neither side ever
+//    waits for the other: push on a full ring drops the record and counts it, it never blocks.
+//    Lock-free: head_ is written only by the producer, tail_ only by the consumer, each published
+//    with release and read with acquire.
 //  - Nothing is lost silently. Records lost to a full ring are counted in lost_; the next push
 //    that finds room for two records first stores a kDropped record carrying that count, in the
 //    position the loss happened, and the consumer, finding the ring empty, takes any count left
 //    (take_lost). Either way the host sees a `dropped` event and resynchronises.
-//  - A record is a fixed 48-byte POD: producers copy fields, never format bytes (the hooks stay
-//    cheap enough to sit on mm's hot paths; docs/telemetry.md).
+//  - A record is a fixed-size trivially copyable message: producers copy fields, never format
+//    bytes.
 //  - Storage is borrowed (the kernel gives it frames of kind telemetry); capacity is any power of
 //    two >= 2. Freestanding: no allocation, portable so host tests can drive it too.
 #pragma once
@@ -21,18 +24,9 @@
 
 #include <atomic>
 
-#include "protocol/wire.h"
+#include "protocol/messages.h"
 
 namespace glass::telemetry {
-
-struct Record {
-  MsgType type;
-  uint8_t b = 0;   // a one-byte field: level, kind, cpu
-  uint16_t h = 0;  // a small field: an entry index, a count
-  uint32_t a = 0;  // asid, owner
-  uint64_t x[5] = {};
-};
-static_assert(sizeof(Record) == 48, "records are copied by value on hot paths: keep them small");
 
 class EventRing {
  public:
@@ -51,27 +45,23 @@ class EventRing {
   [[nodiscard]] bool attached() const { return slots_ != nullptr; }
   [[nodiscard]] uint32_t capacity() const { return slots_ ? mask_ + 1 : 0; }
 
-  // Producer. False (and the record counted as lost) when the ring is full.
+  // Producer. False (and the record counted as lost) when the ring is full. The message is
+  // written straight into its slot (no Record built and copied: this runs inside mm's hooks).
+  template <typename M>
+  bool push(const M& m) {
+    uint32_t at;
+    if (!reserve(at)) return false;
+    Record& r = slots_[at & mask_];
+    r.type = M::kType;
+    member(r, static_cast<const M*>(nullptr)) = m;
+    publish(at + 1);
+    return true;
+  }
   bool push(const Record& r) {
-    if (slots_ == nullptr) return false;
-    const uint32_t head = head_.load(std::memory_order_relaxed);
-    const uint32_t free = capacity() - (head - tail_.load(std::memory_order_acquire));
-    uint32_t at = head;
-    if (lost_.load(std::memory_order_relaxed) != 0) {
-      if (free < 2) {
-        lost_.fetch_add(1, std::memory_order_relaxed);
-        return false;
-      }
-      Record d{MsgType::kDropped};
-      d.x[0] = lost_.exchange(0, std::memory_order_relaxed);
-      if (d.x[0] != 0) slots_[at++ & mask_] = d;
-    } else if (free < 1) {
-      lost_.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
-    slots_[at++ & mask_] = r;
-    head_.store(at, std::memory_order_release);
-    ++pushed_;
+    uint32_t at;
+    if (!reserve(at)) return false;
+    slots_[at & mask_] = r;
+    publish(at + 1);
     return true;
   }
 
@@ -97,6 +87,35 @@ class EventRing {
   [[nodiscard]] uint64_t lost_pending() const { return lost_.load(std::memory_order_relaxed); }
 
  private:
+  // The slot for the next record (after a kDropped record for earlier losses, if any is owed and
+  // there is room for both); false, counting the record lost, when there is no room.
+  bool reserve(uint32_t& at) {
+    if (slots_ == nullptr) return false;
+    const uint32_t head = head_.load(std::memory_order_relaxed);
+    const uint32_t free = capacity() - (head - tail_.load(std::memory_order_acquire));
+    at = head;
+    if (lost_.load(std::memory_order_relaxed) != 0) {
+      if (free < 2) {
+        lost_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      const uint64_t lost = lost_.exchange(0, std::memory_order_relaxed);
+      if (lost != 0) {
+        Record& d = slots_[at++ & mask_];
+        d.type = MsgType::kDropped;
+        d.dropped = msg::Dropped{0, lost};  // cpu: the drain fills it in
+      }
+    } else if (free < 1) {
+      lost_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    return true;
+  }
+  void publish(uint32_t head) {
+    head_.store(head, std::memory_order_release);
+    ++pushed_;
+  }
+
   Record* slots_ = nullptr;
   uint32_t mask_ = 0;
   std::atomic<uint32_t> head_{0};
