@@ -57,6 +57,19 @@ class EventRing {
     publish(at + 1);
     return true;
   }
+  // The same for a message given as its type and bytes (a msg:: struct of that type, size bytes;
+  // what mm's shared recording function receives).
+  bool push(MsgType type, const void* message, uint32_t size) {
+    if (size > sizeof(Record) - offsetof(Record, dropped)) return false;
+    uint32_t at;
+    if (!reserve(at)) return false;
+    Record& r = slots_[at & mask_];
+    r.type = type;
+    __builtin_memcpy(reinterpret_cast<unsigned char*>(&r) + offsetof(Record, dropped), message,
+                     size);
+    publish(at + 1);
+    return true;
+  }
   bool push(const Record& r) {
     uint32_t at;
     if (!reserve(at)) return false;

@@ -27,6 +27,18 @@ uint64_t (*g_clock)() = tsc;
 uint64_t g_record_ticks = 0;
 #endif
 
+void record(MsgType type, const void* message, uint32_t size) {
+  EventRing* rings = g_rings;
+  if (rings == nullptr) return;
+#if GLASS_HOST
+  rings[cpu()].push(type, message, size);
+#else
+  const uint64_t t0 = __builtin_ia32_rdtsc();
+  rings[cpu()].push(type, message, size);
+  g_record_ticks += __builtin_ia32_rdtsc() - t0;
+#endif
+}
+
 void cr3_switch(uint64_t root_pfn) {
   uint32_t asid = 0;
   if (!recorder::asid_of_root(root_pfn, asid)) return;  // a table never registered (boot's own)
