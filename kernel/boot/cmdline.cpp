@@ -95,6 +95,14 @@ void apply(Cmdline& c, const Token& t) {
     apply_count(c, t, &c.failinject);
   } else if (key_is(t, "failinject_stride")) {
     apply_count(c, t, &c.failinject_stride);
+  } else if (key_is(t, "demo_pace")) {
+    uint64_t p = 0;
+    if (parse_count(t, &p) && p <= 1000) {
+      c.demo_pace = p;
+    } else {
+      warn(c, "'%.*s%s': demo_pace= takes a percentage 1..1000; ignored", echo_len(t), t.key,
+           echo_ellipsis(t));
+    }
   } else if (key_is(t, "telemetry")) {
     if (value_is(t, "off")) {
       c.telemetry = false;

@@ -1,7 +1,9 @@
 // The kernel command line: `ktest=all|<suite>[,<suite>...]`, `demo=<name>`, `quiet`,
 // `panic=halt|exit`, `exit_after_ready`, `exit_after_demo`, `telemetry=on|off|polled`,
-// `failinject=N` (the demo's Nth allocation fails) and `failinject_stride=K` (the fail_inject
-// ktest tries every Kth N). Anything else produces a warning and is ignored.
+// `failinject=N` (the demo's Nth allocation fails), `failinject_stride=K` (the fail_inject
+// ktest tries every Kth N) and `demo_pace=P` (a demo pauses P % of its usual time between steps,
+// 1..1000: scripts and tests that need the demo's work, not its pacing). Anything else produces a
+// warning and is ignored.
 //
 // Invariants: parsing never fails and never allocates; values are copied into fixed buffers, and
 // a value too long for its buffer is rejected with a warning (not truncated, which would silently
@@ -28,6 +30,7 @@ struct Cmdline {
   bool telemetry_polled = false;   // telemetry=polled: COM2 is read by polling, not its interrupt
   uint64_t failinject = 0;         // failinject=N: the demo's Nth allocation fails (0: off)
   uint64_t failinject_stride = 0;  // failinject_stride=K: ktest fail_inject samples every Kth N
+  uint64_t demo_pace = 100;        // demo_pace=P: percent of a demo's pauses between steps
   char warnings[kMaxWarnings][kWarningMax] = {};
   size_t warning_count = 0;
   size_t dropped_warnings = 0;

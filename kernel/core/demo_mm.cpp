@@ -10,7 +10,9 @@
 // round fails, and then the demo ends the run with a failure (exit_after_demo exits "tests
 // failed", not "success").
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/base/boot_info.h"
 #include "kernel/base/kprintf.h"
+#include "kernel/boot/cmdline.h"
 #include "kernel/core/demo.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/telemetry/telemetry.h"
@@ -60,9 +62,11 @@ void step_wait(uint64_t ms, const char* done) {
   g_wait_tsc += cpu::rdtsc() - t0 - polling;
 }
 
+uint64_t g_pace_percent = 100;  // demo_pace=P (kernel/boot/cmdline.h)
+
 // The workload's pauses (mm/demo_workload.h): every step boundary waits here.
 void demo_step(void*, uint64_t ms, const char* done) {
-  step_wait(ms, done);
+  step_wait(ms * g_pace_percent / 100, done);
 }
 
 }  // namespace
@@ -80,6 +84,7 @@ uint64_t frames_held_outside_caches() {
 }
 
 GLASS_DEMO(mm, "address spaces, all page sizes and frame kinds, slowly (for the inspector)") {
+  g_pace_percent = parse_cmdline(boot_info().cmdline).demo_pace;
   telemetry::demo_begin();  // PAUSE / STEP / RESUME from here on (even while waiting for a host)
   if (telemetry::stats().enabled && !telemetry::attached()) {
     kprintf("demo mm: waiting up to %lu s for a telemetry host on COM2\n", kAttachWaitMs / 1000);

@@ -74,7 +74,7 @@ def check_failure_is_reported(accel):
 
 def check_hang_times_out(accel):
     from layers import ktest_findings
-    r = qemu.boot(qemu.iso_for('ktest=selftest_hang'), accel=accel, timeout=6.0)
+    r = qemu.boot(qemu.iso_for('ktest=selftest_hang'), accel=accel, timeout=3.0)
     findings = ktest_findings(r)
     run = [f for f in findings if f[0] == 'run completed']
     ok = (r.kernel_exit == 'timeout' and len(run) == 1 and not run[0][1] and
@@ -256,13 +256,31 @@ for _module in EXTRA_MODULES:
     CHECKS += _module.CHECKS
 
 
-def run(tally, accel):
-    # Build every ISO first (grub-mkrescue is not thread-safe with itself on one output dir).
+TIMES = os.path.join(qemu.BUILD, 'e2e-times.txt')  # every check's time in the last run
+WORKERS = 3  # checks at a time: about half of a check's time is waiting, so three fill two cores
+
+
+def prepare():
+    """Builds every ISO the checks boot, before any check runs (grub-mkrescue is not
+    thread-safe with itself on one output dir)."""
     for cmdline in ('exit_after_ready', 'exit_after_ready bogus_option=1 quiet',
                     'ktest=selftest_fail', 'ktest=selftest_panic', 'ktest=selftest_fault',
                     'ktest=selftest_hang', 'demo=list exit_after_demo', 'ktest=doesnotexist',
                     *[c for m in EXTRA_MODULES for c in getattr(m, 'ISO_CMDLINES', ())]):
         qemu.iso_for(cmdline)
+
+
+def submit(pool, accel):
+    """Queues every check on pool, the slowest of the last run first (so the longest ones do
+    not start last); returns (name, future, times) for collect()."""
+    last = {}
+    try:
+        with open(TIMES) as f:
+            for line in f:
+                secs, _, name = line.strip().partition(' s  ')
+                last[name] = float(secs)
+    except (OSError, ValueError):
+        pass
     took = {}
 
     def timed(name, fn):
@@ -272,14 +290,29 @@ def run(tally, accel):
         finally:
             took[name] = time.monotonic() - start
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [(name, pool.submit(timed, name, fn)) for name, fn in CHECKS]
-        for name, fut in futures:
-            try:
-                ok, detail = fut.result()
-            except Exception as e:  # a check that breaks is a failed check, not a crash
-                ok, detail = False, f'{type(e).__name__}: {e}'
-            tally.record('e2e', name, ok, detail)
-    slowest = sorted(took.items(), key=lambda kv: -kv[1])[:5]
-    print('layer e2e: slowest checks: ' + '; '.join(f'{n} {t:.1f} s' for n, t in slowest),
+    order = sorted(CHECKS, key=lambda c: -last.get(c[0], 1e9))
+    return [(name, pool.submit(timed, name, fn)) for name, fn in order], took
+
+
+def collect(tally, submitted):
+    futures, took = submitted
+    results = {}
+    for name, fut in futures:
+        try:
+            results[name] = fut.result()
+        except Exception as e:  # a check that breaks is a failed check, not a crash
+            results[name] = (False, f'{type(e).__name__}: {e}')
+    for name, _ in CHECKS:  # reported in the order they are declared
+        ok, detail = results[name]
+        tally.record('e2e', name, ok, detail)
+    ranked = sorted(took.items(), key=lambda kv: -kv[1])
+    with open(TIMES, 'w') as f:  # every check, slowest first
+        f.writelines(f'{t:6.1f} s  {n}\n' for n, t in ranked)
+    print('layer e2e: slowest checks: ' + '; '.join(f'{n} {t:.1f} s' for n, t in ranked[:5]),
           flush=True)
+
+
+def run(tally, accel):
+    prepare()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        collect(tally, submit(pool, accel))

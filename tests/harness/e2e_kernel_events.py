@@ -19,8 +19,8 @@ KTEST_FAIL = 'ktest=selftest_fail'
 KTEST_PANIC = 'ktest=selftest_panic_attached panic=exit'
 # demo=mm waits up to 10 s for a host, which keeps the kernel alive while the host pings; the
 # second boots COM2's receive side by polling instead of its interrupt.
-DEMO_IRQ = 'demo=mm exit_after_demo'
-DEMO_POLLED = 'demo=mm exit_after_demo telemetry=polled'
+DEMO_IRQ = 'demo=mm exit_after_demo demo_pace=20'
+DEMO_POLLED = 'demo=mm exit_after_demo telemetry=polled demo_pace=20'
 ISO_CMDLINES = (KTEST_FAIL, KTEST_PANIC, DEMO_IRQ, DEMO_POLLED)
 
 

@@ -11,7 +11,7 @@ import socket
 import threading
 
 import qemu
-from e2e_telemetry import (DEMO_MM, _uncobs, _boot_demo_mm, _crc32c, _host_frame, _protocol_version,
+from e2e_telemetry import (DEMO_MM, DEMO_MM_PACED, _uncobs, _boot_demo_mm, _crc32c, _host_frame, _protocol_version,
                            _record, _trace, _wait_for_socket, _wait_until_timer_runs)
 
 
@@ -183,7 +183,7 @@ def check_telemetry_detach_and_attach_twice(accel):
             problems.append('the first recorder did not leave early')
         return problems, p1.stdout + v1.stdout[-300:] + p2.stdout + v2.stdout[-300:]
 
-    problems, done, detail = _boot_demo_mm(accel, 'mm-detach', host_side)
+    problems, done, detail = _boot_demo_mm(accel, 'mm-detach', host_side, DEMO_MM_PACED)
     m = re.search(r' snapshots=(\d+) ', done or '')
     if done and (not m or int(m.group(1)) < 3):
         problems.append(f'three attaches should make three snapshots: {done}')

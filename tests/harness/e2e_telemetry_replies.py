@@ -174,7 +174,7 @@ def _session(accel, name, host_side, timeout=180.0):
                 finally:
                     mon = Monitor(mon_path)
                     try:
-                        mon.s.sendall(b'quit\n')
+                        mon.quit()
                     finally:
                         mon.close()
             except Exception as e:  # reported, never a hang

@@ -120,6 +120,10 @@ def run_forwarding_stderr(args):
 def cmd_run(a):
     # tools: glass-trace, for a second terminal; inspector: glass-inspect, unless --no-gui
     gui = not a.no_gui and not a.exit_after_ready
+    from make_iso import CMDLINE_RE  # refused before minutes of building, not after
+    if not CMDLINE_RE.match(a.cmdline):
+        raise HarnessError(f"kernel command line {a.cmdline!r} has characters other than "
+                           "letters, digits, spaces and _=,.:/+-")
     build.scons(['kernel', 'baseline', 'tools'] + (['inspector'] if gui else []))
     cmdline = a.cmdline
     if a.exit_after_ready:

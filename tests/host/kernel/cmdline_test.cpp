@@ -42,6 +42,21 @@ TEST(Cmdline, TelemetryOnByDefaultOffOnRequest) {
   EXPECT_STREQ(c.warnings[0], "'telemetry=maybe': telemetry= takes on, off or polled; ignored");
 }
 
+TEST(Cmdline, DemoPaceIsAPercentageOfThePauses) {
+  EXPECT_EQ(parse_cmdline("demo=mm").demo_pace, 100u);
+  EXPECT_EQ(parse_cmdline("demo_pace=10").demo_pace, 10u);
+  EXPECT_EQ(parse_cmdline("demo_pace=1000").demo_pace, 1000u);
+  for (const char* bad :
+       {"demo_pace=0", "demo_pace=1001", "demo_pace=-5", "demo_pace=ten", "demo_pace"}) {
+    Cmdline c = parse_cmdline(bad);
+    EXPECT_EQ(c.demo_pace, 100u) << bad;
+    ASSERT_EQ(c.warning_count, 1u) << bad;
+    EXPECT_NE(std::string(c.warnings[0]).find("demo_pace= takes a percentage 1..1000"),
+              std::string::npos)
+        << c.warnings[0];
+  }
+}
+
 TEST(Cmdline, LaterValueWins) {
   Cmdline c = parse_cmdline("panic=exit panic=halt ktest=a ktest=b");
   EXPECT_FALSE(c.panic_exit);
