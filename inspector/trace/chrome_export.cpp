@@ -77,8 +77,10 @@ class Exporter {
     }
     const DecodedEvent& d = it.event;
     const auto& e = d.ev;
-    if (auto t = time_of(e)) now_ = std::max(now_, *t);
-    if (e.type != MsgType::kFrameRun && e.type != MsgType::kSnapshotEnd) flush_counts();
+    if (auto t = time_of(e); t && *t > now_) {
+      flush_counts();  // one counter point per time stamp: the counts as they were at now_
+      now_ = *t;
+    }
     switch (e.type) {
       case MsgType::kCursorBegin:
         cursor_begin(e.cursor_begin);

@@ -6,7 +6,7 @@
 //  - process 2 "CPUs", only when more than one CPU is seen: one track per CPU with the
 //    lifetimes of the cursors that ran on it;
 //  - process 3 "frames": a counter per frame kind ("C" events), the number of frames of that
-//    kind after each change (after a snapshot, once, at its end);
+//    kind, one point per time stamp at which some changed (a snapshot: one point, at its end);
 //  - process 4 "events": every other message as an instant ("i"), one track per message type
 //    named after it, its args every shown field of the message (maps and unmaps are `entries`,
 //    snapshots are `snapshot_begin`/`snapshot_end`, ...). A message added to the table appears
