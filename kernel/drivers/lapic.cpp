@@ -36,17 +36,14 @@ LapicCalibration lapic_init(uint32_t hz) {
   write_reg(kRegSvr, 0x100 | arch::kVectorSpurious);
   write_reg(kRegDivide, 0x3);  // divide by 16
   write_reg(kRegLvtTimer, kLvtMasked | arch::kVectorTimer);
-  // Several windows, each timed by the TSC actually elapsed (not the nominal length), the median
-  // of those that agree kept: under host load one window can stretch (QEMU catches the timer up).
+  // Several PIT windows, the timer's count read inside the same TSC brackets as the PIT's (so a
+  // vCPU stalled at an end is seen, not counted), the median of those that agree kept: under
+  // host load one window can stretch (QEMU catches the timer up).
   constexpr uint32_t kWindowUs = 1000;  // counts ~60k at 63 MHz: resolution far below 1%
   auto one_window = [] {
-    write_reg(kRegInitCount, 0xffffffffu);
-    const uint64_t t0 = cpu::rdtsc();
-    const uint32_t c0 = read_reg(kRegCurCount);
-    udelay(kWindowUs);
-    const uint32_t c1 = read_reg(kRegCurCount);
-    const uint64_t ticks = cpu::rdtsc() - t0;
-    return ticks == 0 ? 0 : static_cast<uint64_t>(c0 - c1) * tsc_khz() / ticks;
+    write_reg(kRegInitCount, 0xffffffffu);  // ~68 s at 63 MHz: never wraps within a window
+    const ReferenceWindow w = pit_window(kWindowUs, [] { return read_reg(kRegCurCount); });
+    return khz_over(w, w.start.other - w.end.other);
   };
   const RobustEstimate e = robust_estimate(one_window, 5, kCalibrationTolerancePpm, 4);
   const uint64_t khz = e.value;

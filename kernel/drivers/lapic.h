@@ -14,7 +14,7 @@ struct LapicCalibration {
   unsigned rejected;  // of them, outliers (more than 1 % from the median)
   bool trusted;       // a majority of windows agreed
 };
-// Enables the LAPIC and starts the timer at hz, calibrated against the (already calibrated) TSC
+// Enables the LAPIC and starts the timer at hz, calibrated against the PIT (tsc.h's pit_window)
 // over several windows (the median of those that agree, see kernel/lib/robust_estimate.h).
 LapicCalibration lapic_init(uint32_t hz);
 // The calibrated input frequency (kHz), the periodic count loaded, and the count now (it counts

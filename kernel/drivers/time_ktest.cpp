@@ -43,9 +43,9 @@ KTEST(time, udelay_waits_at_least_as_asked) {
 // against the PIT, the LAPIC timer against the PIT, and the LAPIC timer against the TSC. Each is
 // the median of several 2 ms windows (shorter than a tick period: the LAPIC count runs down from
 // its initial count once per tick, so it wraps at most once) with outliers rejected, compared with
-// the calibrated figure at 2 %. Under TCG on an overloaded host the PIT's windows themselves can
-// stretch; when most windows disagree with each other the measurement is not made (a skip naming
-// the spread), but windows that agree on a wrong figure fail.
+// the calibrated figure at 2 %. The PIT windows end on bracketed reads (a stall at an end is
+// retried, not counted); when most windows still disagree with each other the measurement is not
+// made (a skip naming the spread), but windows that agree on a wrong figure fail.
 KTEST(time, tsc_lapic_and_pit_agree) {
   const uint32_t initial = drivers::lapic_initial_count();
   const uint64_t lapic_khz = drivers::lapic_timer_khz();
@@ -68,14 +68,12 @@ KTEST(time, tsc_lapic_and_pit_agree) {
             const uint32_t c1 = drivers::lapic_current_count();
             const uint64_t ticks = cpu::rdtsc() - t0;
             v = ticks == 0 ? 0 : counted(c0, c1) * drivers::tsc_khz() / ticks;
+          } else if (which == kTscPit) {
+            const ReferenceWindow w = drivers::pit_window(kWindowUs, nullptr);
+            v = drivers::khz_over(w, w.tsc_ticks);
           } else {
-            const uint32_t latch = drivers::pit_start(kWindowUs);
-            const uint64_t t0 = cpu::rdtsc();
-            const uint32_t c0 = drivers::lapic_current_count();
-            drivers::pit_wait();
-            const uint32_t c1 = drivers::lapic_current_count();
-            const uint64_t ticks = cpu::rdtsc() - t0;
-            v = (which == kTscPit ? ticks : counted(c0, c1)) * drivers::kPitHz / 1000 / latch;
+            const ReferenceWindow w = drivers::pit_window(kWindowUs, drivers::lapic_current_count);
+            v = drivers::khz_over(w, counted(w.start.other, w.end.other));
           }
           platform::irq_restore(irq);
           return v;

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "kernel/lib/reference_window.h"
+
 namespace glass::drivers {
 
 // Calibration windows agree when within this of their median (1 %); see robust_estimate.h.
@@ -17,17 +19,24 @@ struct TscCalibration {
   unsigned rejected;  // of them, outliers
   bool trusted;       // a majority of windows agreed
 };
-// Measures TSC ticks over `windows` windows of window_us of PIT channel 2 time (retrying when
-// they disagree) and keeps the median of those that agree.
+// Measures TSC ticks over `windows` PIT windows of window_us (pit_window), retrying when they
+// disagree, and keeps the median of those that agree.
 TscCalibration tsc_calibrate(uint32_t window_us, unsigned windows);
 
-// PIT channel 2 as a one-shot reference window (the speaker stays off): pit_start arms it for
-// window_us (at most kPitMaxWindowUs) and returns its length in PIT counts (kPitHz per second);
-// pit_wait spins until it ends. Single-threaded use only (boot, ktests).
+// PIT channel 2 as a reference window (the speaker stays off): armed to count down from 0xffff
+// (~55 ms), the window is the time between two reads of its count, each read with the TSC on
+// both sides (kernel/lib/reference_window.h), so a vCPU stalled at an end cannot stretch it.
+// `other` (may be null) is read inside each end's bracket: the LAPIC timer's count, to time it
+// against the same window. A window whose ends were not clean is measured again (at most 4
+// times; the last is returned either way, with clean false). window_us <= kPitMaxWindowUs.
+// Single-threaded use only (boot, ktests).
 inline constexpr uint64_t kPitHz = 1193182;
-inline constexpr uint32_t kPitMaxWindowUs = 54000;  // 16-bit latch
-uint32_t pit_start(uint32_t window_us);
-void pit_wait();
+inline constexpr uint32_t kPitMaxWindowUs = 50000;  // 16-bit counter, with room to arm it
+[[nodiscard]] ReferenceWindow pit_window(uint32_t window_us, uint32_t (*other)());
+// The TSC's (or another counter's) rate over a window, in kHz.
+[[nodiscard]] inline uint64_t khz_over(const ReferenceWindow& w, uint64_t ticks) {
+  return w.counts == 0 ? 0 : ticks * kPitHz / 1000 / w.counts;
+}
 [[nodiscard]] uint64_t tsc_khz();
 [[nodiscard]] uint64_t tsc_to_ns(uint64_t ticks);
 [[nodiscard]] uint64_t tsc_to_us(uint64_t ticks);
