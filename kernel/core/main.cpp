@@ -21,6 +21,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/drivers/uart16550.h"
+#include "kernel/drivers/virtio_blk.h"
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/fail_inject.h"
 #include "kernel/lib/panic.h"
@@ -37,6 +38,25 @@ extern "C" void (*const __init_array_end[])();
 
 namespace glass {
 namespace {
+// One line about the disk, whatever happened: a student sees whether the image made it in.
+void report_disk() {
+  auto disk = drivers::virtio::probe_block();
+  if (!disk.is_ok()) {
+    if (disk.error() == Error::kNotFound) {
+      kprintf_verbose("disk: no virtio-blk device attached\n");
+    } else {
+      kprintf("disk: virtio-blk device unusable (%s): carrying on without a disk\n",
+              error_name(disk.error()));
+    }
+    return;
+  }
+  const auto& d = disk.value();
+  kprintf(
+      "disk: virtio-blk at %02x:%02x.%x, %lu sectors of 512 B (%lu KiB), block %u B, %u "
+      "queue%s%s\n",
+      d.addr.bus, d.addr.device, d.addr.function, d.sectors, d.sectors / 2, d.logical_block,
+      d.queues, d.queues == 1 ? "" : "s", d.read_only ? ", read-only" : "");
+}
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;
 constexpr uint32_t kTimerHz = 100;
@@ -189,6 +209,7 @@ void load_symbols(const mb2::BootInfo& info) {
     kprintf("time: warning: calibration windows disagreed (TSC %s, LAPIC %s): timing is rough\n",
             tsc.trusted ? "ok" : "untrusted", lapic.trusted ? "ok" : "untrusted");
   }
+  report_disk();
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),
                   kernel_symbols().loaded() ? "" : " (module missing: backtraces show addresses)");
 

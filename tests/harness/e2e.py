@@ -9,6 +9,7 @@ import importlib
 import os
 import re
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -127,10 +128,40 @@ def check_cli_bad_input(_accel):
     return not problems, '\n'.join(problems)
 
 
+def check_disk_is_attached_and_bad_images_refused(accel):
+    # A student's ./glass run gets a disk with no setup; --disk takes theirs; a damaged image is
+    # named before QEMU starts. The kernel's line is checked against the image's own size.
+    problems = []
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, 'student, disk.img')  # a comma: QEMU's option syntax must escape it
+        with open(img, 'wb') as f:
+            f.truncate(3 * 1024 * 1024 + 7 * 512)
+        r = qemu.boot(qemu.iso_for('exit_after_ready'), accel=accel, timeout=60, disk=img)
+        want = f'{(3 * 1024 * 1024 + 7 * 512) // 512} sectors of 512 B'
+        line = next((ln for ln in r.lines if ln.startswith('disk: ')), None)
+        if line is None or want not in line:
+            problems.append(f'--disk image of 6151 sectors: got {line!r} ({r.kernel_exit})')
+        short = os.path.join(d, 'short.img')
+        with open(short, 'wb') as f:
+            f.write(b'\0' * 1000)
+        for path, words in ((short, 'not a whole number'), (d, 'not a regular file'),
+                            (os.path.join(d, 'absent.img'), 'no such file')):
+            p = subprocess.run([GLASS, 'run', '--no-gui', '--exit-after-ready', '--disk', path],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               stdin=subprocess.DEVNULL, env=NESTED_ENV, timeout=60)
+            if p.returncode != 1 or words not in p.stdout or 'Traceback' in p.stdout:
+                problems.append(f'--disk {os.path.basename(path)}: exit {p.returncode}, '
+                                f'{p.stdout[-200:]!r}')
+    r = qemu.boot(qemu.iso_for('exit_after_ready'), accel=accel, timeout=60)
+    if 'disk: no virtio-blk device attached' not in r.lines:
+        problems.append('a boot with no disk did not say so: '
+                        f"{[ln for ln in r.lines if ln.startswith('disk')]}")
+    return not problems, '\n'.join(problems)
+
+
 def check_missing_tools_are_named(_accel):
     """With QEMU and GRUB off the PATH, ./glass names what is missing in one line, no traceback."""
     import secrets
-    import tempfile
     problems = []
     with tempfile.TemporaryDirectory() as fakebin:
         os.symlink('/usr/bin/python3', os.path.join(fakebin, 'python3'))
@@ -155,7 +186,6 @@ def check_glass_trace_cli(_accel):
     """glass-trace as a user meets it: a good trace verifies; a flipped byte is a gap that a
     snapshot repairs or a failure that is reported, never a crash; a truncated file says so; bad
     arguments and non-trace files get a message and a non-zero status."""
-    import tempfile
     tool = os.path.join(qemu.BUILD, 'host', 'glass-trace')
     problems = []
 
@@ -241,6 +271,8 @@ CHECKS = [
     ('an unexpected #PF in a ktest is decoded (cr2, error bits)', check_fault_is_decoded),
     ('./glass test exits 1 and names a failing ktest', check_glass_test_fails_on_a_failing_ktest),
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
+    ('a disk image is attached as virtio-blk; damaged ones are refused',
+     check_disk_is_attached_and_bad_images_refused),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
     ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
     ('glass-trace verifies, reports damage and bad input, never crashes', check_glass_trace_cli),

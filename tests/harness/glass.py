@@ -35,6 +35,10 @@ def parser():
                      help='do not open the inspector (it needs a display)')
     run.add_argument('--exit-after-ready', action='store_true',
                      help='stop as soon as the kernel prints its ready line (scripts, CI)')
+    run.add_argument('--disk', metavar='PATH',
+                     help='raw disk image attached as virtio-blk (default: build/disk.img, '
+                          'made on first use)')
+    run.add_argument('--no-disk', action='store_true', help='attach no disk')
     run.add_argument('--timeout', type=float, default=60.0,
                      help='with --exit-after-ready: give up after this many seconds')
 
@@ -124,7 +128,12 @@ def cmd_run(a):
     if not CMDLINE_RE.match(a.cmdline):
         raise HarnessError(f"kernel command line {a.cmdline!r} has characters other than "
                            "letters, digits, spaces and _=,.:/+-")
+    if a.disk and a.no_disk:
+        raise HarnessError('--disk and --no-disk contradict each other')
+    if a.disk:
+        qemu.check_disk(a.disk)  # refused before building, not after
     build.scons(['kernel', 'baseline', 'tools'] + (['inspector'] if gui else []))
+    disk = None if a.no_disk else (a.disk or qemu.default_disk())
     cmdline = a.cmdline
     if a.exit_after_ready:
         cmdline = (cmdline + ' exit_after_ready').strip()
@@ -133,7 +142,7 @@ def cmd_run(a):
     sock = os.path.join(qemu.RUN_DIR, 'telemetry.sock')
     if a.exit_after_ready:
         result = qemu.boot(iso, mem=a.mem, accel=accel, timeout=a.timeout, echo=True,
-                           telemetry_socket=sock)
+                           telemetry_socket=sock, disk=disk)
         if result.qemu_error or result.grub_error:
             print(f'glass: {result.kernel_exit}', file=sys.stderr)
             return 1
@@ -148,7 +157,8 @@ def cmd_run(a):
         start_inspector(sock)
     print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
-    args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True)
+    args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True,
+                          disk=disk)
     rc, err = run_forwarding_stderr(args)
     # QEMU's "could not start" status is 1, the kernel's success code: its message decides.
     start_error = qemu.qemu_start_error(rc, err, [], require_message=True)

@@ -116,7 +116,9 @@ def run_gtest(t, layer, binary):
 
 def ktest_boot(selection, mem, accel):
     iso = qemu.iso_for(f'ktest={selection}')
-    return qemu.boot(iso, mem=mem, accel=accel, timeout=KTEST_TIMEOUT)
+    # Every ktest boot has a disk of its own (the virtio-blk ktests use it; QEMU locks images).
+    disk = qemu.scratch_disk(f'ktest-{mem}')
+    return qemu.boot(iso, mem=mem, accel=accel, timeout=KTEST_TIMEOUT, disk=disk)
 
 
 def ktest_findings(result):

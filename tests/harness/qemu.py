@@ -140,8 +140,55 @@ def iso_for(cmdline):
     return out
 
 
+DEFAULT_DISK = os.path.join(BUILD, 'disk.img')
+DEFAULT_DISK_BYTES = 16 << 20
+SECTOR = 512
+
+
+def check_disk(path):
+    """A disk image QEMU can attach as virtio-blk: an existing regular file, a whole number of
+    512-byte sectors, not empty. Refused here, in one line, before QEMU starts."""
+    if not os.path.exists(path):
+        raise HarnessError(f'disk image {path}: no such file')
+    if not os.path.isfile(path):
+        raise HarnessError(f'disk image {path}: not a regular file')
+    size = os.path.getsize(path)
+    if size == 0 or size % SECTOR:
+        raise HarnessError(f'disk image {path}: {size} bytes is not a whole number of '
+                           f'{SECTOR}-byte sectors (a short or damaged image?)')
+    return path
+
+
+def default_disk():
+    """build/disk.img, made (zeroed, 16 MiB) on first use so ./glass run needs no setup."""
+    if not os.path.exists(DEFAULT_DISK):
+        os.makedirs(BUILD, exist_ok=True)
+        with open(DEFAULT_DISK, 'wb') as f:
+            f.truncate(DEFAULT_DISK_BYTES)
+        print(f'glass: made a {DEFAULT_DISK_BYTES >> 20} MiB disk image {os.path.relpath(DEFAULT_DISK)}')
+    return DEFAULT_DISK
+
+
+def scratch_disk(name, size=DEFAULT_DISK_BYTES):
+    """A zeroed image of its own under build/run (QEMU locks an image: parallel boots each need
+    one)."""
+    os.makedirs(RUN_DIR, exist_ok=True)
+    path = os.path.join(RUN_DIR, f'{name}.img')
+    with open(path, 'wb') as f:
+        f.truncate(size)
+    return path
+
+
+def disk_args(path):
+    """virtio-blk over the modern PCI transport only (1AF4:1042)."""
+    check_disk(path)
+    drive = os.path.abspath(path).replace(',', ',,')  # QEMU's option syntax escapes commas
+    return ['-drive', f'file={drive},if=none,id=disk0,format=raw',
+            '-device', 'virtio-blk-pci,drive=disk0,disable-legacy=on']
+
+
 def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=False,
-              gdb_port=None, monitor_socket=None, check_mem=True):
+              gdb_port=None, monitor_socket=None, check_mem=True, disk=None):
     if check_mem:  # off only for the e2e check that boots below the minimum on purpose
         parse_mem_bytes(mem)
     require_tool('qemu-system-x86_64', 'qemu-system-x86')
@@ -152,6 +199,8 @@ def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=F
             '-m', mem, '-smp', '1', '-no-reboot', '-display', 'none', '-vga', 'none',
             '-nodefaults', '-drive', f'file={iso},media=cdrom,if=ide,format=raw,readonly=on',
             '-boot', 'd', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+    if disk:
+        args += disk_args(disk)
     args += ['-serial', 'mon:stdio' if interactive else 'stdio']
     if telemetry_socket:
         os.makedirs(os.path.dirname(telemetry_socket), exist_ok=True)
@@ -229,11 +278,12 @@ GRUB_ERROR_RE = re.compile(r'error: ([^.\x1b]*)')
 
 
 def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
-         telemetry_socket=None, monitor_socket=None, check_mem=True):
+         telemetry_socket=None, monitor_socket=None, check_mem=True, disk=None):
     """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready).
-    monitor_socket: also serve QEMU's monitor there (off by default)."""
+    monitor_socket: also serve QEMU's monitor there (off by default); disk: a raw image attached
+    as virtio-blk."""
     args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket,
-                     monitor_socket=monitor_socket, check_mem=check_mem)
+                     monitor_socket=monitor_socket, check_mem=check_mem, disk=disk)
     start = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
