@@ -25,6 +25,7 @@ enum class FrameKind : uint8_t {
   kFolio,        // refcounted data (page cache, shared buffers)
   kBlockBuffer,  // a block-layer I/O buffer
   kTelemetry,    // a telemetry ring buffer
+  kDeviceQueue,  // rings shared with a device (a virtqueue); owner = the driver's id
   kCount,
 };
 
@@ -62,6 +63,8 @@ inline constexpr size_t kFrameKindCount = static_cast<size_t>(FrameKind::kCount)
       return "block-buffer";
     case FrameKind::kTelemetry:
       return "telemetry";
+    case FrameKind::kDeviceQueue:
+      return "device-queue";
     case FrameKind::kCount:
       break;
   }
@@ -84,6 +87,7 @@ inline constexpr uint32_t kKindColour[kFrameKindCount] = {
     0xFB8C00,  // folio
     0xE53935,  // block-buffer
     0xD81B60,  // telemetry
+    0xB39DDB,  // device-queue (lavender: beside the runtime kinds, like none of them)
 };
 
 [[nodiscard]] constexpr uint32_t kind_colour(FrameKind k) {
@@ -93,7 +97,8 @@ inline constexpr uint32_t kKindColour[kFrameKindCount] = {
 // Kinds the buddy allocator may hand out at run time (boot kinds are placed by mm::init only).
 [[nodiscard]] constexpr bool is_runtime_kind(FrameKind k) {
   return k == FrameKind::kPageTable || k == FrameKind::kSlab || k == FrameKind::kLarge ||
-         k == FrameKind::kFolio || k == FrameKind::kBlockBuffer || k == FrameKind::kTelemetry;
+         k == FrameKind::kFolio || k == FrameKind::kBlockBuffer || k == FrameKind::kTelemetry ||
+         k == FrameKind::kDeviceQueue;
 }
 
 // Kinds a boot memory map may reserve.

@@ -87,5 +87,6 @@ class UniqueFrame : public ScopedAccess<UniqueFrame<K>> {
 using PageTableFrame = UniqueFrame<FrameKind::kPageTable>;
 using BlockBufferFrame = UniqueFrame<FrameKind::kBlockBuffer>;
 using TelemetryFrame = UniqueFrame<FrameKind::kTelemetry>;
+using DeviceQueueFrame = UniqueFrame<FrameKind::kDeviceQueue>;
 
 }  // namespace glass::mm
