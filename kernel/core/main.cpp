@@ -40,7 +40,7 @@ namespace glass {
 namespace {
 // One line about the disk, whatever happened: a student sees whether the image made it in.
 void report_disk() {
-  auto disk = drivers::virtio::probe_block();
+  auto disk = drivers::virtio::open_block();
   if (!disk.is_ok()) {
     if (disk.error() == Error::kNotFound) {
       kprintf_verbose("disk: no virtio-blk device attached\n");
@@ -50,12 +50,12 @@ void report_disk() {
     }
     return;
   }
-  const auto& d = disk.value();
+  const auto& d = *disk.value();
   kprintf(
-      "disk: virtio-blk at %02x:%02x.%x, %lu sectors of 512 B (%lu KiB), block %u B, %u "
-      "queue%s%s\n",
+      "disk: virtio-blk at %02x:%02x.%x, %lu sectors of 512 B (%lu KiB), block %u B, queue "
+      "of %u, completion polled%s\n",
       d.addr.bus, d.addr.device, d.addr.function, d.sectors, d.sectors / 2, d.logical_block,
-      d.queues, d.queues == 1 ? "" : "s", d.read_only ? ", read-only" : "");
+      d.queue_size, d.read_only ? ", read-only" : "");
 }
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;

@@ -38,20 +38,23 @@ KTEST(pci, capability_walk_ends_on_every_device) {
   }
 }
 
-KTEST(virtio_blk, probe_negotiates_version_1) {
-  auto r = virtio::probe_block();
+KTEST(virtio_blk, open_negotiates_version_1_and_sets_up_a_queue) {
+  auto r = virtio::open_block();
   if (r.is_error() && r.error() == Error::kNotFound) KSKIP("no virtio-blk disk attached");
   KASSERT(r.is_ok());
-  const virtio::BlockInfo& d = r.value();
+  const virtio::BlockInfo& d = *r.value();
   KEXPECT(d.sectors > 0);
   KEXPECT(d.features & virtio::kFeatureVersion1);
   KEXPECT(d.queues >= 1);
   KEXPECT(d.logical_block >= 512);
-  // The device kept FEATURES_OK: read the status back through a fresh transport.
+  KEXPECT(d.queue_size >= 1 && (d.queue_size & (d.queue_size - 1)) == 0);
+  // The device is live (FEATURES_OK and DRIVER_OK, not FAILED): read its status back through a
+  // second transport (probing reads capabilities only; it does not reset the device).
   auto dev = pci::find(virtio::kVendor, virtio::kModernBlockDevice);
   KASSERT(dev.is_ok());
   auto t = virtio::PciTransport::probe(dev.value());
   KASSERT(t.is_ok());
   KEXPECT((t.value().status() & virtio::kFeaturesOk) != 0);
+  KEXPECT((t.value().status() & virtio::kDriverOk) != 0);
   KEXPECT((t.value().status() & virtio::kFailed) == 0);
 }

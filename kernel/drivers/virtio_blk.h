@@ -1,8 +1,17 @@
-// virtio-blk over the modern PCI transport: finding the disk and reading its geometry.
+// virtio-blk over the modern PCI transport: the disk found, its geometry read, and reads and
+// writes of sector ranges through one split virtqueue.
 //
-// Invariants: at most one virtio-blk disk is driven (the first found); probing leaves the device
-// either negotiated (FEATURES_OK, no queue yet: requests are the block layer's, issue 12) or
-// FAILED, never in between; the read-only feature is honoured by reporting it, not by hoping.
+// Invariants:
+//  - At most one virtio-blk disk is driven (the first found); open() probes once and keeps it.
+//    Probing leaves the device either DRIVER_OK with its queue set up or FAILED, never between.
+//  - The queue's rings and the per-slot request headers/status bytes live in frames of kind
+//    device-queue owned by the disk for its whole life (the device reads them by physical
+//    address at any time); data buffers belong to the caller and are lent for one request.
+//  - Completion is polled (interrupts are not wired yet; the boot line says so). A request the
+//    device does not finish within kTimeoutMs resets the device (after a reset it touches no
+//    memory, so every buffer lent to it is the caller's again) and the disk becomes unusable:
+//    an error, never a hang.
+//  - One caller at a time (single CPU, no lock yet; the block layer will serialise).
 #pragma once
 
 #include <stdint.h>
@@ -12,16 +21,35 @@
 
 namespace glass::drivers::virtio {
 
+inline constexpr uint32_t kSectorSize = 512;  // virtio-blk's unit, whatever the block size
+inline constexpr uint64_t kTimeoutMs = 2000;
+
 struct BlockInfo {
   pci::Address addr;
-  uint64_t sectors = 0;          // capacity in 512-byte sectors (virtio-blk's unit, always)
+  uint64_t sectors = 0;          // capacity in 512-byte sectors
   uint32_t logical_block = 512;  // VIRTIO_BLK_F_BLK_SIZE when offered
   bool read_only = false;
   uint16_t queues = 0;
+  uint16_t queue_size = 0;  // entries in the queue this driver uses (queue 0)
   uint64_t features = 0;
 };
 
-// Finds the first modern virtio-blk device and negotiates with it. kNotFound: none attached.
-[[nodiscard]] Result<BlockInfo> probe_block();
+enum class Op : uint32_t { kRead = 0, kWrite = 1 };  // VIRTIO_BLK_T_IN / _OUT
+
+// The disk, opened on first use (probe, queue set up, DRIVER_OK). kNotFound: none attached;
+// kOutOfMemory: no frame for the rings; kUnsupported/kMalformed: a device we cannot drive.
+[[nodiscard]] Result<const BlockInfo*> open_block();
+
+// Reads or writes `count` sectors from `sector` into/out of physically contiguous memory at
+// `phys` (sector-aligned length; the caller owns it). kInvalidArgument: count 0, the range past
+// the capacity or overflowing, a misaligned buffer, a write to a read-only disk; kNotFound: no
+// disk; kBusy: the device failed (status IOERR/UNSUPP) or timed out (the disk is then gone).
+[[nodiscard]] Result<void> transfer(Op op, uint64_t sector, uint32_t count, uint64_t phys);
+
+// Requests submitted, completed, and failed since boot (the ktests check they add up).
+struct BlockCounters {
+  uint64_t submitted = 0, completed = 0, failed = 0, timed_out = 0;
+};
+[[nodiscard]] BlockCounters block_counters();
 
 }  // namespace glass::drivers::virtio

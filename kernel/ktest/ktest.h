@@ -11,8 +11,9 @@
 // (ktest=all | suite[,suite...]), and reports KTAP on COM1. A test fails if any expectation fails,
 // if an after-hook objects, or (for an expected-fault test) if the declared fault does not happen
 // exactly. A test may skip itself with a reason (KSKIP) when the machine cannot run it. Hidden
-// suites (name starting with "selftest_") only run when named explicitly: they exist to prove the
-// harness catches failures and panics.
+// suites only run when named explicitly: "selftest_*" exist to prove the harness catches failures
+// and panics, "manual_*" are steps of a check that spans boots (write a disk in one boot, verify
+// it in the next), driven by the e2e layer.
 #pragma once
 
 #include <stdint.h>

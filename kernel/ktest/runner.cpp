@@ -57,7 +57,8 @@ bool str_eq(const char* a, const char* b) {
 }
 
 bool is_hidden(const char* suite) {
-  return __builtin_strncmp(suite, "selftest_", 9) == 0;
+  return __builtin_strncmp(suite, "selftest_", 9) == 0 ||
+         __builtin_strncmp(suite, "manual_", 7) == 0;
 }
 
 // Is `suite` named in a comma-separated selection? ("all" selects every visible suite.)

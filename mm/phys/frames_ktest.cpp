@@ -14,9 +14,9 @@ namespace {
 // Kinds whose counts must be the same before and after every test. Slab frames are not in the
 // list: caches legitimately keep empty slabs and per-CPU magazines; kmalloc's live objects are
 // compared instead.
-constexpr FrameKind kTracked[] = {FrameKind::kBusy,        FrameKind::kPageTable,
-                                  FrameKind::kLarge,       FrameKind::kFolio,
-                                  FrameKind::kBlockBuffer, FrameKind::kTelemetry};
+constexpr FrameKind kTracked[] = {
+    FrameKind::kBusy,        FrameKind::kPageTable, FrameKind::kLarge,      FrameKind::kFolio,
+    FrameKind::kBlockBuffer, FrameKind::kTelemetry, FrameKind::kDeviceQueue};
 
 struct Census {
   uint64_t kinds[kFrameKindCount];
@@ -57,9 +57,12 @@ void after_test(ktest::Context& ctx) {
 
 KTEST_HOOK(mm_audit_and_leaks, before_test, after_test);
 
+// Frames handed out at run time: every runtime kind (frame_kind.h decides which), and kBusy.
 uint64_t runtime_frames(const Stats& s) {
-  uint64_t n = s.kind_frames[index(FrameKind::kSlab)];
-  for (FrameKind k : kTracked) n += s.kind_frames[index(k)];
+  uint64_t n = s.kind_frames[index(FrameKind::kBusy)];
+  for (size_t k = 0; k < kFrameKindCount; ++k) {
+    if (is_runtime_kind(static_cast<FrameKind>(k))) n += s.kind_frames[k];
+  }
   return n;
 }
 

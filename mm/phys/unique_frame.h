@@ -46,6 +46,7 @@ class UniqueFrame : public ScopedAccess<UniqueFrame<K>> {
     return UniqueFrame(pfn);
   }
 
+  UniqueFrame() = default;  // empty: owns nothing until a frame is moved in
   UniqueFrame(UniqueFrame&& o) noexcept : pfn_(std::exchange(o.pfn_, kNoPfn)) {}
   UniqueFrame& operator=(UniqueFrame&& o) noexcept {
     if (this != &o) {

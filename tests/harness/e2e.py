@@ -159,6 +159,35 @@ def check_disk_is_attached_and_bad_images_refused(accel):
     return not problems, '\n'.join(problems)
 
 
+def check_disk_persists_across_boots(accel):
+    # Boot 1 writes a pattern (ktest=manual_disk_write), boot 2 reads it back (manual_disk_verify),
+    # and the host reads the image file itself: the bytes really went through virtio-blk to the
+    # file. The pattern's formula is the ktest's (kernel/drivers/virtio_blk_ktest.cpp).
+    problems = []
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, 'disk.img')
+        sectors = 4096
+        with open(img, 'wb') as f:
+            f.truncate(sectors * 512)
+        for suite in ('manual_disk_write', 'manual_disk_verify'):
+            r = qemu.boot(qemu.iso_for(f'ktest={suite}'), accel=accel, timeout=60, disk=img)
+            report = ktap.parse(r.lines)
+            if r.kernel_exit != 'success' or not report.tests or report.failed:
+                problems.append(f'{suite}: {r.kernel_exit}\n' + '\n'.join(r.tail()))
+        with open(img, 'rb') as f:
+            data = f.read()
+        firsts = list(range(0, 64, 8)) + [sectors - 8]
+        for first in firsts:
+            for s in range(first, first + 8):
+                want = bytes((s * 31 + j * 7 + 0xa5) & 0xff for j in range(512))
+                if data[s * 512:(s + 1) * 512] != want:
+                    problems.append(f'sector {s} of the image file is not the pattern')
+                    break
+        if data[64 * 512:(sectors - 8) * 512].count(0) != (sectors - 72) * 512:
+            problems.append('sectors the kernel never wrote are not zero')
+    return not problems, '\n'.join(problems)
+
+
 def check_missing_tools_are_named(_accel):
     """With QEMU and GRUB off the PATH, ./glass names what is missing in one line, no traceback."""
     import secrets
@@ -273,6 +302,8 @@ CHECKS = [
     ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
     ('a disk image is attached as virtio-blk; damaged ones are refused',
      check_disk_is_attached_and_bad_images_refused),
+    ('a disk written in one boot reads back in the next and on the host',
+     check_disk_persists_across_boots),
     ('./glass debug --batch stops at kernel_start with a backtrace', check_debug_batch),
     ('missing QEMU or GRUB is named in one line, no traceback', check_missing_tools_are_named),
     ('glass-trace verifies, reports damage and bad input, never crashes', check_glass_trace_cli),
