@@ -53,9 +53,10 @@ void report_disk() {
   const auto& d = *disk.value();
   kprintf(
       "disk: virtio-blk at %02x:%02x.%x, %lu sectors of 512 B (%lu KiB), block %u B, queue "
-      "of %u, completion polled%s\n",
+      "of %u, completion %s%s\n",
       d.addr.bus, d.addr.device, d.addr.function, d.sectors, d.sectors / 2, d.logical_block,
-      d.queue_size, d.read_only ? ", read-only" : "");
+      d.queue_size, d.interrupts ? "by MSI-X interrupt" : "polled (no MSI-X)",
+      d.read_only ? ", read-only" : "");
 }
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;

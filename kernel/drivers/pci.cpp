@@ -3,6 +3,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/lib/platform.h"
+#include "mm/virt/layout.h"
 
 namespace glass::drivers::pci {
 namespace {
@@ -140,6 +141,34 @@ Result<Bar> read_bar(Address a, unsigned index) {
 
 void enable_memory_and_bus_master(Address a) {
   write16(a, 0x04, static_cast<uint16_t>(read16(a, 0x04) | 0x6));
+}
+
+Result<void> msix_route(Address a, uint16_t entry, uint8_t vector, uint8_t apic_id) {
+  constexpr uint8_t kCapMsix = 0x11;
+  uint8_t cap = 0;
+  for_each_capability(a, [&](uint8_t at, uint8_t id) {
+    if (id == kCapMsix && cap == 0) cap = at;
+  });
+  if (cap == 0) return Error::kNotFound;
+  const uint16_t control = read16(a, static_cast<uint16_t>(cap + 2));
+  const unsigned size = (control & 0x7ffu) + 1;
+  if (entry >= size) return Error::kInvalidArgument;
+  const uint32_t table = read32(a, static_cast<uint16_t>(cap + 4));
+  const Bar bar = TRY(read_bar(a, table & 7));
+  const uint64_t offset = table & ~7u;
+  if (bar.base == 0 || bar.base + bar.size > (1ull << 32) || offset + 16ull * size > bar.size) {
+    return Error::kUnsupported;
+  }
+  auto* e = reinterpret_cast<volatile uint32_t*>(layout::kDirectMapBase + bar.base + offset +
+                                                 16ull * entry);
+  e[0] = 0xfee00000u | static_cast<uint32_t>(apic_id) << 12;  // message address
+  e[1] = 0;
+  e[2] = vector;                                                     // fixed delivery, edge
+  e[3] = 0;                                                          // unmasked
+  write16(a, 0x04, static_cast<uint16_t>(read16(a, 0x04) | 0x406));  // memory, master, INTx off
+  write16(a, static_cast<uint16_t>(cap + 2),
+          static_cast<uint16_t>((control | 0x8000u) & ~0x4000u));  // enable, function unmasked
+  return {};
 }
 
 const char* class_name(uint8_t class_code) {

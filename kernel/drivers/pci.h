@@ -66,6 +66,11 @@ struct Bar {
 // Lets the device decode its memory BARs and master the bus (command register bits 1 and 2).
 void enable_memory_and_bus_master(Address a);
 
+// Routes MSI-X table entry `entry` to `vector` on the local APIC `apic_id` (fixed delivery, edge)
+// and turns MSI-X on for the function (legacy INTx off). kNotFound: no MSI-X capability;
+// kInvalidArgument: the entry is beyond the table; kUnsupported: the table's BAR is unusable.
+[[nodiscard]] Result<void> msix_route(Address a, uint16_t entry, uint8_t vector, uint8_t apic_id);
+
 // A short name for the class ("storage", "bridge", ...), for the boot log.
 [[nodiscard]] const char* class_name(uint8_t class_code);
 

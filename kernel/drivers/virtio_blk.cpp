@@ -2,7 +2,10 @@
 #include "kernel/drivers/virtio_blk.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
+#include "kernel/lib/platform.h"
 #include "mm/phys/platform.h"
 #include "mm/phys/unique_frame.h"
 #include "virtio/split_queue.h"
@@ -39,6 +42,8 @@ struct Disk {
   mm::DeviceQueueFrame slots;
   volatile uint16_t* notify = nullptr;
   bool usable = false;
+  bool interrupts = false;  // completions raise MSI-X vector `vector`; else they are polled
+  uint8_t vector = 0;
 };
 
 Disk* g_disk = nullptr;
@@ -46,6 +51,30 @@ bool g_opened = false;
 Error g_open_error = Error::kNotFound;
 alignas(Disk) unsigned char g_disk_storage[sizeof(Disk)];
 BlockCounters g_counters;
+uint8_t g_msi_vector = 0;  // allocated once per boot, kept across a failed open
+
+// The used ring is read by the waiter; the interrupt only wakes it (and is counted).
+void on_disk_interrupt() {
+  __atomic_add_fetch(&g_counters.interrupts, 1, __ATOMIC_RELAXED);
+}
+
+// MSI-X entry 0 -> a vector of ours -> queue 0. false: polled (no MSI-X, no vector left, or the
+// device refused the vector: it reads back NO_VECTOR).
+bool route_queue_interrupt(Disk& d) {
+  volatile uint8_t* c = d.transport.common_cfg();
+  constexpr uint16_t kNoVector = 0xffff;
+  PciTransport::write16(c, common::kConfigMsixVector, kNoVector);  // no config interrupts
+  if (g_msi_vector == 0) {
+    auto v = arch::allocate_msi_vector(on_disk_interrupt);
+    if (!v.is_ok()) return false;
+    g_msi_vector = v.value();
+  }
+  if (!pci::msix_route(d.info.addr, 0, g_msi_vector, lapic_id()).is_ok()) return false;
+  PciTransport::write16(c, common::kQueueMsixVector, 0);
+  if (PciTransport::read16(c, common::kQueueMsixVector) != 0) return false;
+  d.vector = g_msi_vector;
+  return true;
+}
 
 Result<BlockInfo> negotiate(PciTransport& t, const pci::Device& dev) {
   if (t.device_config_length() < kConfigBlockSize + 4) {
@@ -83,13 +112,15 @@ Result<void> setup_queue(Disk& d) {
   d.slots = TRY(mm::DeviceQueueFrame::alloc(kOwnerDisk));
   TRY(d.queue.init(size, mm::platform::phys_to_virt(d.rings.phys()), d.rings.phys()));
   PciTransport::write16(c, common::kQueueSize, size);
-  PciTransport::write16(c, common::kQueueMsixVector, 0xffff);  // no MSI-X: polled
   PciTransport::write64(c, common::kQueueDesc, d.queue.desc_phys());
   PciTransport::write64(c, common::kQueueDriver, d.queue.avail_phys());
   PciTransport::write64(c, common::kQueueDevice, d.queue.used_phys());
+  d.interrupts = route_queue_interrupt(d);
+  if (!d.interrupts) PciTransport::write16(c, common::kQueueMsixVector, 0xffff);
   PciTransport::write16(c, common::kQueueEnable, 1);
   d.notify = d.transport.notify_address(PciTransport::read16(c, common::kQueueNotifyOff));
   d.info.queue_size = size;
+  d.info.interrupts = d.interrupts;
   d.transport.set_driver_ok();
   if (d.transport.status() & kFailed) return Error::kUnsupported;
   return {};
@@ -158,21 +189,34 @@ Result<void> transfer(Op op, uint64_t sector, uint32_t count, uint64_t phys) {
   const uint64_t deadline = cpu::rdtsc() + tsc_khz() * kTimeoutMs;
   ::glass::virtio::Completion done;
   for (;;) {
+    // Checked with interrupts off, then sti;hlt: a completion interrupt between the check and
+    // the halt still wakes it. The LAPIC timer bounds every sleep, so the deadline is seen.
+    const uintptr_t irq = platform::irq_save();
     auto popped = d.queue.pop(done);
     if (!popped.is_ok()) {  // a device that answers nonsense is not trusted again
+      platform::irq_restore(irq);
       d.transport.reset();
       d.usable = false;
       ++g_counters.failed;
       return Error::kBusy;
     }
-    if (popped.value()) break;
+    if (popped.value()) {
+      platform::irq_restore(irq);
+      break;
+    }
     if (cpu::rdtsc() > deadline) {
+      platform::irq_restore(irq);
       d.transport.reset();  // after a reset the device touches none of our memory
       d.usable = false;
       ++g_counters.timed_out;
       return Error::kBusy;
     }
-    cpu::pause();
+    if (d.interrupts && irq != 0) {
+      cpu::sti_hlt();
+    } else {
+      platform::irq_restore(irq);
+      cpu::pause();
+    }
   }
   const uint8_t status = __atomic_load_n(&area.status[0], __ATOMIC_ACQUIRE);
   if (status != kStatusOk) {

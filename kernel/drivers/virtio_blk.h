@@ -7,10 +7,11 @@
 //  - The queue's rings and the per-slot request headers/status bytes live in frames of kind
 //    device-queue owned by the disk for its whole life (the device reads them by physical
 //    address at any time); data buffers belong to the caller and are lent for one request.
-//  - Completion is polled (interrupts are not wired yet; the boot line says so). A request the
-//    device does not finish within kTimeoutMs resets the device (after a reset it touches no
-//    memory, so every buffer lent to it is the caller's again) and the disk becomes unusable:
-//    an error, never a hang.
+//  - Completion comes by MSI-X interrupt (entry 0 -> a vector from arch::allocate_msi_vector ->
+//    queue 0): the waiter halts until woken; polled only when MSI-X cannot be set up, and the
+//    boot line says which. A request the device does not finish within kTimeoutMs resets it (after
+//    a reset it touches no memory, so every buffer lent to it is the caller's again) and the disk
+//    becomes unusable: an error, never a hang.
 //  - One caller at a time (single CPU, no lock yet; the block layer will serialise).
 #pragma once
 
@@ -31,6 +32,7 @@ struct BlockInfo {
   bool read_only = false;
   uint16_t queues = 0;
   uint16_t queue_size = 0;  // entries in the queue this driver uses (queue 0)
+  bool interrupts = false;  // completions by MSI-X interrupt (else polled)
   uint64_t features = 0;
 };
 
@@ -49,6 +51,7 @@ enum class Op : uint32_t { kRead = 0, kWrite = 1 };  // VIRTIO_BLK_T_IN / _OUT
 // Requests submitted, completed, and failed since boot (the ktests check they add up).
 struct BlockCounters {
   uint64_t submitted = 0, completed = 0, failed = 0, timed_out = 0;
+  uint64_t interrupts = 0;  // completion interrupts taken
 };
 [[nodiscard]] BlockCounters block_counters();
 

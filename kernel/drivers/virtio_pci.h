@@ -27,10 +27,11 @@ inline constexpr uint64_t kFeatureVersion1 = 1ull << 32;
 // The common configuration structure (virtio 1.x, 4.1.4.3), field offsets.
 namespace common {
 inline constexpr uint32_t kDeviceFeatureSelect = 0x00, kDeviceFeature = 0x04,
-                          kDriverFeatureSelect = 0x08, kDriverFeature = 0x0c, kNumQueues = 0x12,
-                          kDeviceStatus = 0x14, kQueueSelect = 0x16, kQueueSize = 0x18,
-                          kQueueMsixVector = 0x1a, kQueueEnable = 0x1c, kQueueNotifyOff = 0x1e,
-                          kQueueDesc = 0x20, kQueueDriver = 0x28, kQueueDevice = 0x30;
+                          kDriverFeatureSelect = 0x08, kDriverFeature = 0x0c,
+                          kConfigMsixVector = 0x10, kNumQueues = 0x12, kDeviceStatus = 0x14,
+                          kQueueSelect = 0x16, kQueueSize = 0x18, kQueueMsixVector = 0x1a,
+                          kQueueEnable = 0x1c, kQueueNotifyOff = 0x1e, kQueueDesc = 0x20,
+                          kQueueDriver = 0x28, kQueueDevice = 0x30;
 }  // namespace common
 
 class PciTransport {

@@ -22,7 +22,7 @@ extern "C" void interrupt_dispatch(glass::arch::InterruptFrame* frame) {
   }
   if (frame->vector == arch::kVectorSpurious) return;
   if (frame->vector >= arch::kVectorIsaBase &&
-      frame->vector < arch::kVectorIsaBase + arch::kIsaIrqs) {
+      frame->vector < arch::kVectorIsaBase + arch::kDeviceVectors) {
     if (const arch::IrqHandler h = arch::irq_handler(frame->vector)) h();
     drivers::lapic_eoi();
     return;

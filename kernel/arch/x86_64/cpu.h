@@ -82,6 +82,11 @@ inline void sti() {
 inline void hlt() {
   asm volatile("hlt" ::: "memory");
 }
+// Enables interrupts and halts as one step: sti takes effect after the next instruction, so an
+// interrupt that became pending while they were off wakes this hlt instead of being missed.
+inline void sti_hlt() {
+  asm volatile("sti; hlt" ::: "memory");
+}
 inline void pause() {
   asm volatile("pause");
 }

@@ -11,7 +11,7 @@
 extern "C" const uint64_t isr_stub_table[32];
 extern "C" void isr_stub_timer();
 extern "C" void isr_stub_spurious();
-extern "C" const uint64_t isr_irq_stub_table[16];
+extern "C" const uint64_t isr_irq_stub_table[glass::arch::kDeviceVectors];
 
 namespace glass::arch {
 namespace {
@@ -33,7 +33,8 @@ struct [[gnu::packed]] IdtPointer {
 };
 
 alignas(16) IdtGate g_idt[256];
-IrqHandler g_irq_handlers[kIsaIrqs];
+IrqHandler g_irq_handlers[kDeviceVectors];  // ISA irqs first, then MSI vectors
+unsigned g_msi_used = 0;
 
 void set_gate(uint8_t vector, uint64_t handler, uint8_t ist) {
   g_idt[vector] = IdtGate{static_cast<uint16_t>(handler),
@@ -86,8 +87,15 @@ void set_irq_handler(uint8_t isa_irq, IrqHandler h) {
   if (isa_irq < kIsaIrqs) g_irq_handlers[isa_irq] = h;
 }
 
+Result<uint8_t> allocate_msi_vector(IrqHandler h) {
+  if (g_msi_used == kMsiVectors || h == nullptr) return Error::kBusy;
+  const unsigned i = g_msi_used++;
+  g_irq_handlers[kIsaIrqs + i] = h;
+  return static_cast<uint8_t>(kVectorMsiBase + i);
+}
+
 IrqHandler irq_handler(uint64_t vector) {
-  if (vector < kVectorIsaBase || vector >= kVectorIsaBase + kIsaIrqs) return nullptr;
+  if (vector < kVectorIsaBase || vector >= kVectorIsaBase + kDeviceVectors) return nullptr;
   return g_irq_handlers[vector - kVectorIsaBase];
 }
 
@@ -104,7 +112,7 @@ void idt_init() {
     set_gate(v, isr_stub_table[v], ist);
   }
   set_gate(kVectorTimer, reinterpret_cast<uint64_t>(&isr_stub_timer), 0);
-  for (uint8_t i = 0; i < kIsaIrqs; ++i) {
+  for (uint8_t i = 0; i < kDeviceVectors; ++i) {
     set_gate(static_cast<uint8_t>(kVectorIsaBase + i), isr_irq_stub_table[i], 0);
   }
   set_gate(kVectorSpurious, reinterpret_cast<uint64_t>(&isr_stub_spurious), 0);

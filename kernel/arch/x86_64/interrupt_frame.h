@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/lib/result.h"
+
 namespace glass::arch {
 
 struct InterruptFrame {
@@ -25,12 +27,19 @@ inline constexpr uint8_t kVectorSpurious = 0xff;
 // exceptions, the LAPIC timer and the 8259s' remapped 0x20..0x2f, which stay masked).
 inline constexpr uint8_t kVectorIsaBase = 48;
 inline constexpr unsigned kIsaIrqs = 16;
+// Message-signalled interrupts (MSI/MSI-X) use the kMsiVectors vectors right after the ISA ones,
+// handed out once each by allocate_msi_vector.
+inline constexpr uint8_t kVectorMsiBase = kVectorIsaBase + kIsaIrqs;
+inline constexpr unsigned kMsiVectors = 16;
+inline constexpr unsigned kDeviceVectors = kIsaIrqs + kMsiVectors;  // 48..79, one stub table
 
-// Interrupt handlers for the ISA vectors: run with interrupts off; the dispatcher sends the
+// Interrupt handlers for the device vectors: run with interrupts off; the dispatcher sends the
 // LAPIC its EOI after the handler returns. A vector without a handler is acknowledged and
 // ignored (counted nowhere: nothing routes to it).
 using IrqHandler = void (*)();
 void set_irq_handler(uint8_t isa_irq, IrqHandler h);
+// The next free MSI vector, now handled by h; kBusy when all kMsiVectors are taken.
+[[nodiscard]] Result<uint8_t> allocate_msi_vector(IrqHandler h);
 [[nodiscard]] IrqHandler irq_handler(uint64_t vector);
 
 void idt_init();
