@@ -69,7 +69,12 @@ KTEST(fail_inject, demo_workload_fails_cleanly_at_sampled_allocations) {
     const fi::Site site = fi::failed_site();
     fi::disarm();
     ++runs;
-    KEXPECT(fired);
+    if (!fired) {
+      // The workload made fewer than n allocations this time (an earlier run left a cache
+      // warmer than the counting run saw): it completed, which is where the sweep ends.
+      KEXPECT(r.is_ok());
+      break;
+    }
     if (r.is_ok() && fi::absorbed_failures() != 0) {
       // An optional allocation (a slab magazine's prefetch) failed: handled by design.
     } else if (!r.is_error() || r.error() != Error::kOutOfMemory) {
