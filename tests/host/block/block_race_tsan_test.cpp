@@ -37,7 +37,7 @@ TEST_F(BlockRaceTsan, CompletionAgainstTimeoutEndsEachRequestOnce) {
   Waiter waiters[kPerRound];
   BlockBuffer buffers[kPerRound];
   for (auto& b : buffers) b = make_buffer(1, 0);
-  uint64_t completed = 0, timed_out = 0;
+  uint64_t completed = 0, timed_out = 0, total_completed = 0, total_timed_out = 0;
   for (Ramdisk::Mode mode : {Ramdisk::Mode::kDeferredRef, Ramdisk::Mode::kDeferredTag}) {
     ramdisk_->set_mode(mode);
     Rounds start, done_a, done_b;
@@ -45,7 +45,15 @@ TEST_F(BlockRaceTsan, CompletionAgainstTimeoutEndsEachRequestOnce) {
     std::thread device([&] {
       for (uint32_t r = 1; r <= kRounds; ++r) {
         start.wait_for(r);
-        (void)ramdisk_->drain();
+        if (r % 2 == 0) {
+          (void)ramdisk_->drain();  // all at once: head to head with the scan
+        } else {
+          // One at a time with a yield between: the scan runs in the middle of the queue.
+          while (ramdisk_->queued() != 0) {
+            (void)ramdisk_->drain(1);
+            sched_yield();
+          }
+        }
         done_a.go(r);
       }
     });
@@ -84,9 +92,14 @@ TEST_F(BlockRaceTsan, CompletionAgainstTimeoutEndsEachRequestOnce) {
     EXPECT_EQ(timed_out, expired.load()) << "every timeout the scan claimed reached a waiter";
     printf("[ block    ] mode %d: %llu completed, %llu timed out\n", static_cast<int>(mode),
            static_cast<unsigned long long>(completed), static_cast<unsigned long long>(timed_out));
+    total_completed += completed;
+    total_timed_out += timed_out;
     timed_out = 0;
     completed = 0;
   }
+  // Both sides must have won somewhere, or the race was not run.
+  EXPECT_GT(total_completed, 0u);
+  EXPECT_GT(total_timed_out, 0u);
   for (auto& b : buffers) b = BlockBuffer();
 }
 
@@ -108,9 +121,10 @@ TEST_F(BlockRaceTsan, LookupAgainstEndNeverRevivesARequest) {
   BlockBuffer buffers[kPerRound];
   for (auto& b : buffers) b = make_buffer(1, 0);
   std::atomic<bool> stop{false};
-  std::atomic<uint64_t> found{0}, mismatched{0};
+  std::atomic<uint64_t> found{0}, mismatched{0}, passes{0};
   std::thread looker([&] {
     while (!stop.load(std::memory_order_acquire)) {
+      passes.fetch_add(1, std::memory_order_acq_rel);
       for (uint32_t tag = 0; tag < disk.tags().size(); ++tag) {
         RequestRef ref = disk.lookup(tag);
         if (!ref) continue;
@@ -120,6 +134,8 @@ TEST_F(BlockRaceTsan, LookupAgainstEndNeverRevivesARequest) {
           mismatched.fetch_add(1, std::memory_order_relaxed);
         }
         RequestRef copy = ref;  // and a copy's increment and decrement in the mix
+        // Now and then hold on across a yield, so an end meets a reference it must wait out.
+        if ((found.load(std::memory_order_relaxed) & 3) == 0) sched_yield();
       }
       sched_yield();
     }
@@ -138,6 +154,9 @@ TEST_F(BlockRaceTsan, LookupAgainstEndNeverRevivesARequest) {
       }
       ASSERT_NE(tags[i], static_cast<uint32_t>(-1));
     }
+    // Let the looker start a pass over the in-flight requests; the ends below race with it.
+    const uint64_t seen = passes.load(std::memory_order_acquire);
+    while (passes.load(std::memory_order_acquire) < seen + 2) sched_yield();
     for (uint32_t i = 0; i < kPerRound; ++i) {
       EndResult e = end_ok(std::move(driver.held[tags[i]]));
       while (!e.ended()) {
@@ -154,7 +173,9 @@ TEST_F(BlockRaceTsan, LookupAgainstEndNeverRevivesARequest) {
   stop.store(true, std::memory_order_release);
   looker.join();
   EXPECT_EQ(mismatched.load(), 0u);
-  EXPECT_GT(found.load(), 0u) << "the lookups never met an in-flight request: no race was run";
+  // Every round waited for a whole pass over its in-flight requests.
+  EXPECT_GE(found.load(), uint64_t{kRounds} * kPerRound);
+  EXPECT_GT(retries, 0u) << "no end ever met a lookup's reference: the race was not run";
   printf("[ block    ] lookups that found a request: %llu, ends retried: %llu\n",
          static_cast<unsigned long long>(found.load()), static_cast<unsigned long long>(retries));
   EXPECT_TRUE(disk.idle());
