@@ -62,7 +62,21 @@
   X(Log, log, 0x30, kToHost, kNoRing, F(LogLevelField, level) F(TimeNs, t) F(Text, text))         \
   X(Ktap, ktap, 0x31, kToHost, kNoRing, F(KtapStatusField, status) F(Varint, number) F(Text, name)) \
   X(Panic, panic, 0x32, kToHost, kNoRing, F(Cpu, cpu) F(TimeNs, t) F(Text, text))                 \
-  /* 0x40..0x4f: reserved for block-request events (a later issue) */                             \
+  /* kernel -> host: block requests (0x41..0x4e; 0x40 and 0x4f stay wire.h's kBlockFirst and */ \
+  /* kBlockLast markers). block/block_events.h reports them. tag: the disk's global          */ \
+  /* tag (queue * depth + index); status: 0 ok, else 1 + the Error; op: 0 read, 1 write */        \
+  X(BlockTag, block_tag, 0x41, kToHost, kRing, F(U32v, disk) F(U32v, tag) F(TimeNs, t))          \
+  X(BlockDispatch, block_dispatch, 0x42, kToHost, kRing,                                          \
+    F(U32v, disk) F(U32v, tag) F(U32v, op) F(U32v, sectors) F(Varint, sector) F(Pfn, buffer)     \
+    F(PfnCount, frames) F(TimeNs, t))                                                             \
+  X(BlockRef, block_ref, 0x43, kToHost, kRing, F(U32v, disk) F(U32v, tag) F(U32v, refcount))     \
+  X(BlockDeviceDone, block_device_done, 0x44, kToHost, kRing,                                     \
+    F(U32v, disk) F(U32v, tag) F(U32v, status) F(TimeNs, t))                                      \
+  X(BlockTimeout, block_timeout, 0x45, kToHost, kRing, F(U32v, disk) F(U32v, tag) F(TimeNs, t))  \
+  X(BlockEnd, block_end, 0x46, kToHost, kRing,                                                    \
+    F(U32v, disk) F(U32v, tag) F(U32v, status) F(U32v, sectors) F(Varint, sector) F(Pfn, buffer) \
+    F(PfnCount, frames) F(TimeNs, t))                                                             \
+  X(BlockTagFree, block_tag_free, 0x47, kToHost, kRing, F(U32v, disk) F(U32v, tag) F(TimeNs, t)) \
   /* host -> kernel */                                                                            \
   X(Hello, hello, 0x60, kToKernel, kNoRing, F(Magic, magic) F(U32v, version))                     \
   X(RequestSnapshot, request_snapshot, 0x61, kToKernel, kNoRing, F(SnapshotReasonField, reason))  \

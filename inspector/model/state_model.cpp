@@ -411,6 +411,15 @@ void StateModel::apply_event(const DecodedEvent& d) {
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:
       return;
+    // Block requests (block/block_events.h): no model state yet; the event log shows them.
+    case MsgType::kBlockTag:
+    case MsgType::kBlockDispatch:
+    case MsgType::kBlockRef:
+    case MsgType::kBlockDeviceDone:
+    case MsgType::kBlockTimeout:
+    case MsgType::kBlockEnd:
+    case MsgType::kBlockTagFree:
+      return;
   }
 }
 
