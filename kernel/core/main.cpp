@@ -53,9 +53,9 @@ void report_disk() {
   const auto& d = *disk.value();
   kprintf(
       "disk: virtio-blk at %02x:%02x.%x, %lu sectors of 512 B (%lu KiB), block %u B, queue "
-      "of %u, completion %s%s\n",
+      "of %u (%u requests in flight), completion %s%s\n",
       d.addr.bus, d.addr.device, d.addr.function, d.sectors, d.sectors / 2, d.logical_block,
-      d.queue_size, d.interrupts ? "by MSI-X interrupt" : "polled (no MSI-X)",
+      d.queue_size, d.depth, d.interrupts ? "by MSI-X interrupt" : "polled (no MSI-X)",
       d.read_only ? ", read-only" : "");
 }
 

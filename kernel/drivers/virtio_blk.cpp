@@ -1,11 +1,12 @@
-// virtio-blk: probe, queue set-up and polled transfers; see virtio_blk.h.
+// virtio-blk: probe, queue set-up, and the block::Driver; see virtio_blk.h for the invariants.
 #include "kernel/drivers/virtio_blk.h"
 
+#include "block/request.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
 #include "kernel/drivers/lapic.h"
-#include "kernel/drivers/tsc.h"
 #include "kernel/lib/platform.h"
+#include "kernel/lib/spinlock.h"
 #include "mm/phys/platform.h"
 #include "mm/phys/unique_frame.h"
 #include "virtio/split_queue.h"
@@ -16,52 +17,112 @@ namespace {
 constexpr uint64_t kFeatureReadOnly = 1ull << 5, kFeatureBlockSize = 1ull << 6;
 constexpr uint32_t kConfigCapacity = 0, kConfigBlockSize = 20;
 constexpr uint8_t kStatusOk = 0;
-constexpr uint16_t kQueueSize = 64;       // rings and headers fit one frame each
-constexpr mm::OwnerId kOwnerDisk = 0x20;  // frames the disk keeps (below the dynamic ids)
+constexpr uint16_t kQueueSize = 128;  // the rings fit one frame (QueueLayout{128}.bytes() < 4096)
+constexpr uint32_t kSlots = block::TagSet::kMaxDepth;  // a header and a status byte per tag
+constexpr mm::OwnerId kOwnerDisk = 0x20;  // frames the driver keeps (below the dynamic ids)
+constexpr uint64_t kTimeoutNs = 2'000'000'000;
 
 // The header every request starts with (virtio 1.x 5.2.6), device-readable.
 struct RequestHeader {
-  uint32_t type;
+  uint32_t type;  // 0 read (VIRTIO_BLK_T_IN), 1 write (_OUT)
   uint32_t reserved;
-  uint64_t sector;
+  uint64_t sector;  // in 512-byte units whatever the block size
 };
 static_assert(sizeof(RequestHeader) == 16);
 
-// Per-slot header and status, in a frame the device reads/writes by physical address.
 struct SlotArea {
-  RequestHeader header[kQueueSize];
-  uint8_t status[kQueueSize];
+  RequestHeader header[kSlots];
+  uint8_t status[kSlots];
 };
 static_assert(sizeof(SlotArea) <= 4096);
 
-struct Disk {
+uint8_t g_msi_vector = 0;  // allocated once per boot
+BlockCounters g_counters;
+
+void on_disk_interrupt() {  // wakes the waiter's hlt; the waiter reads the used ring
+  __atomic_add_fetch(&g_counters.interrupts, 1, __ATOMIC_RELAXED);
+}
+
+class VirtioBlk final : public block::Driver {
+ public:
+  Result<void> open(const pci::Device& dev);
+  void queue_rq(block::RequestRef rq) override;
+  void abort(uint32_t tag) override;
+  // Ends the requests the device has finished; how many.
+  unsigned reap();
+
   BlockInfo info;
-  PciTransport transport;
-  ::glass::virtio::SplitQueue queue;
-  mm::DeviceQueueFrame rings;
-  mm::DeviceQueueFrame slots;
-  volatile uint16_t* notify = nullptr;
+  block::Disk disk;
   bool usable = false;
-  bool interrupts = false;  // completions raise MSI-X vector `vector`; else they are polled
-  uint8_t vector = 0;
+
+ private:
+  Result<void> setup_queue();
+  bool route_interrupt();
+  // Stops the device for good and gives back every reference it held (their requests end when
+  // their claimants, a timeout or the disk's removal, end them).
+  void reset_device();
+  SlotArea& slots() { return *static_cast<SlotArea*>(mm::platform::phys_to_virt(slots_.phys())); }
+
+  PciTransport transport_;
+  ::glass::virtio::SplitQueue queue_;
+  mm::DeviceQueueFrame rings_;
+  mm::DeviceQueueFrame slots_;
+  volatile uint16_t* notify_ = nullptr;
+  SpinLock lock_;
+  block::RequestRef held_[kSlots];
 };
 
-Disk* g_disk = nullptr;
+alignas(VirtioBlk) unsigned char g_storage[sizeof(VirtioBlk)];
+VirtioBlk* g_blk = nullptr;
 bool g_opened = false;
 Error g_open_error = Error::kNotFound;
-alignas(Disk) unsigned char g_disk_storage[sizeof(Disk)];
-BlockCounters g_counters;
-uint8_t g_msi_vector = 0;  // allocated once per boot, kept across a failed open
 
-// The used ring is read by the waiter; the interrupt only wakes it (and is counted).
-void on_disk_interrupt() {
-  __atomic_add_fetch(&g_counters.interrupts, 1, __ATOMIC_RELAXED);
+Result<void> VirtioBlk::open(const pci::Device& dev) {
+  transport_ = TRY(PciTransport::probe(dev));
+  if (transport_.device_config_length() < kConfigBlockSize + 4) {
+    transport_.fail();
+    return Error::kMalformed;
+  }
+  info.addr = dev.addr;
+  info.features = TRY(transport_.negotiate(kFeatureReadOnly | kFeatureBlockSize));
+  info.sectors = transport_.device_config64(kConfigCapacity);
+  info.read_only = (info.features & kFeatureReadOnly) != 0;
+  if (info.features & kFeatureBlockSize) {
+    info.logical_block = transport_.device_config32(kConfigBlockSize);
+  }
+  info.queues = transport_.num_queues();
+  const uint32_t per_block = info.logical_block / 512;
+  if (info.queues == 0 || info.logical_block < 512 || info.logical_block > 4096 ||
+      (info.logical_block & (info.logical_block - 1)) != 0 || info.sectors < per_block) {
+    transport_.fail();  // no queue, or a geometry nothing sane can use
+    return Error::kMalformed;
+  }
+  if (auto r = setup_queue(); r.is_error()) {
+    transport_.fail();
+    return r.error();
+  }
+  const uint32_t depth = info.queue_size / 3 < kSlots ? info.queue_size / 3 : kSlots;
+  info.depth = depth;
+  if (auto r = disk.init(block::DiskConfig()
+                             .queue_depth(depth)
+                             .queues(1)
+                             .logical_block_size(info.logical_block)
+                             .capacity_sectors(info.sectors / per_block)
+                             .read_only(info.read_only)
+                             .timeout_ns(kTimeoutNs),
+                         *this);
+      r.is_error()) {
+    transport_.reset();
+    return r.error();
+  }
+  usable = true;
+  return {};
 }
 
 // MSI-X entry 0 -> a vector of ours -> queue 0. false: polled (no MSI-X, no vector left, or the
 // device refused the vector: it reads back NO_VECTOR).
-bool route_queue_interrupt(Disk& d) {
-  volatile uint8_t* c = d.transport.common_cfg();
+bool VirtioBlk::route_interrupt() {
+  volatile uint8_t* c = transport_.common_cfg();
   constexpr uint16_t kNoVector = 0xffff;
   PciTransport::write16(c, common::kConfigMsixVector, kNoVector);  // no config interrupts
   if (g_msi_vector == 0) {
@@ -69,162 +130,169 @@ bool route_queue_interrupt(Disk& d) {
     if (!v.is_ok()) return false;
     g_msi_vector = v.value();
   }
-  if (!pci::msix_route(d.info.addr, 0, g_msi_vector, lapic_id()).is_ok()) return false;
+  if (!pci::msix_route(info.addr, 0, g_msi_vector, lapic_id()).is_ok()) return false;
   PciTransport::write16(c, common::kQueueMsixVector, 0);
-  if (PciTransport::read16(c, common::kQueueMsixVector) != 0) return false;
-  d.vector = g_msi_vector;
-  return true;
+  return PciTransport::read16(c, common::kQueueMsixVector) == 0;
 }
 
-Result<BlockInfo> negotiate(PciTransport& t, const pci::Device& dev) {
-  if (t.device_config_length() < kConfigBlockSize + 4) {
-    t.fail();
-    return Error::kMalformed;
-  }
-  BlockInfo info;
-  info.addr = dev.addr;
-  info.features = TRY(t.negotiate(kFeatureReadOnly | kFeatureBlockSize));
-  info.sectors = t.device_config64(kConfigCapacity);
-  info.read_only = (info.features & kFeatureReadOnly) != 0;
-  if (info.features & kFeatureBlockSize) info.logical_block = t.device_config32(kConfigBlockSize);
-  info.queues = t.num_queues();
-  if (info.queues == 0 || info.logical_block < 512 ||
-      (info.logical_block & (info.logical_block - 1)) != 0) {
-    t.fail();  // no queue, or a block size nothing sane can use
-    return Error::kMalformed;
-  }
-  return info;
-}
-
-SlotArea& slot_area(Disk& d) {
-  return *static_cast<SlotArea*>(mm::platform::phys_to_virt(d.slots.phys()));
-}
-
-// Queue 0 set up per 4.1.5.1.3: size, the three addresses, enable, then DRIVER_OK.
-Result<void> setup_queue(Disk& d) {
-  volatile uint8_t* c = d.transport.common_cfg();
+// Queue 0 set up per 4.1.5.1.3: size, the three addresses, its vector, enable, then DRIVER_OK.
+Result<void> VirtioBlk::setup_queue() {
+  volatile uint8_t* c = transport_.common_cfg();
   PciTransport::write16(c, common::kQueueSelect, 0);
   const uint16_t max = PciTransport::read16(c, common::kQueueSize);
-  if (max == 0) return Error::kUnsupported;
+  if (max < 3) return Error::kUnsupported;  // not even one request of three descriptors
   uint16_t size = kQueueSize;
   while (size > max) size = static_cast<uint16_t>(size / 2);  // sizes are powers of two
-  d.rings = TRY(mm::DeviceQueueFrame::alloc(kOwnerDisk));
-  d.slots = TRY(mm::DeviceQueueFrame::alloc(kOwnerDisk));
-  TRY(d.queue.init(size, mm::platform::phys_to_virt(d.rings.phys()), d.rings.phys()));
+  rings_ = TRY(mm::DeviceQueueFrame::alloc(kOwnerDisk));
+  slots_ = TRY(mm::DeviceQueueFrame::alloc(kOwnerDisk));
+  TRY(queue_.init(size, mm::platform::phys_to_virt(rings_.phys()), rings_.phys()));
   PciTransport::write16(c, common::kQueueSize, size);
-  PciTransport::write64(c, common::kQueueDesc, d.queue.desc_phys());
-  PciTransport::write64(c, common::kQueueDriver, d.queue.avail_phys());
-  PciTransport::write64(c, common::kQueueDevice, d.queue.used_phys());
-  d.interrupts = route_queue_interrupt(d);
-  if (!d.interrupts) PciTransport::write16(c, common::kQueueMsixVector, 0xffff);
+  PciTransport::write64(c, common::kQueueDesc, queue_.desc_phys());
+  PciTransport::write64(c, common::kQueueDriver, queue_.avail_phys());
+  PciTransport::write64(c, common::kQueueDevice, queue_.used_phys());
+  info.interrupts = route_interrupt();
+  if (!info.interrupts) PciTransport::write16(c, common::kQueueMsixVector, 0xffff);
   PciTransport::write16(c, common::kQueueEnable, 1);
-  d.notify = d.transport.notify_address(PciTransport::read16(c, common::kQueueNotifyOff));
-  d.info.queue_size = size;
-  d.info.interrupts = d.interrupts;
-  d.transport.set_driver_ok();
-  if (d.transport.status() & kFailed) return Error::kUnsupported;
+  notify_ = transport_.notify_address(PciTransport::read16(c, common::kQueueNotifyOff));
+  info.queue_size = size;
+  transport_.set_driver_ok();
+  if (transport_.status() & kFailed) return Error::kUnsupported;
   return {};
 }
 
-Result<Disk*> open_disk() {
-  const pci::Device dev = TRY(pci::find(kVendor, kModernBlockDevice));
-  Disk* d = new (g_disk_storage) Disk{};
-  auto fail = [d](Error e) -> Result<Disk*> {
-    d->transport.fail();
-    d->~Disk();  // gives the ring frames back
-    return e;
-  };
-  auto t = PciTransport::probe(dev);
-  if (!t.is_ok()) {
-    d->~Disk();
-    return t.error();
+void VirtioBlk::queue_rq(block::RequestRef rq) {
+  const uint32_t tag = rq.tag();
+  Error refused = Error::kNotFound;
+  {
+    SpinGuard guard(lock_);
+    if (usable && tag < kSlots) {
+      const uint32_t per_block = info.logical_block / 512;
+      SlotArea& area = slots();
+      area.header[tag] =
+          RequestHeader{rq.op() == block::Op::kWrite ? 1u : 0u, 0, rq.sector() * per_block};
+      area.status[tag] = 0xff;  // the device overwrites it; 0xff means it never did
+      const uint64_t base = slots_.phys();
+      const ::glass::virtio::Segment segs[] = {
+          {base + tag * sizeof(RequestHeader), sizeof(RequestHeader), false},
+          {rq.buffer().phys() + rq.offset(), rq.sectors() * info.logical_block,
+           rq.op() == block::Op::kRead},
+          {base + __builtin_offsetof(SlotArea, status) + tag, 1, true}};
+      auto r = queue_.submit(segs, 3, tag);
+      if (r.is_ok()) {
+        held_[tag] = std::move(rq);
+        ++g_counters.submitted;
+        if (queue_.notify_needed()) *notify_ = 0;  // the queue's index
+        return;
+      }
+      refused = r.error();
+    }
   }
-  d->transport = t.value();
-  auto info = negotiate(d->transport, dev);
-  if (!info.is_ok()) return fail(info.error());
-  d->info = info.value();
-  if (auto r = setup_queue(*d); !r.is_ok()) return fail(r.error());
-  d->usable = true;
-  return d;
+  (void)block::complete(std::move(rq), false, refused);  // outside the lock: it may wait
+}
+
+unsigned VirtioBlk::reap() {
+  unsigned n = 0;
+  for (;;) {
+    block::RequestRef ref;
+    bool ok = false, broken = false;
+    {
+      SpinGuard guard(lock_);
+      if (!usable) return n;
+      ::glass::virtio::Completion done;
+      auto popped = queue_.pop(done);
+      if (popped.is_error()) {
+        broken = true;
+      } else if (!popped.value()) {
+        return n;
+      } else {
+        const auto tag = static_cast<uint32_t>(done.token);
+        ok = __atomic_load_n(&slots().status[tag], __ATOMIC_ACQUIRE) == kStatusOk;
+        ref = std::move(held_[tag]);
+      }
+    }
+    if (broken) {  // a device that answers nonsense is not trusted again
+      reset_device();
+      return n;
+    }
+    if (ok) {
+      ++g_counters.completed;
+    } else {
+      ++g_counters.failed;
+    }
+    if (ref) (void)block::complete(std::move(ref), ok, Error::kBusy);
+    ++n;
+  }
+}
+
+void VirtioBlk::reset_device() {
+  block::RequestRef dropped[kSlots];
+  {
+    SpinGuard guard(lock_);
+    if (usable) {
+      transport_.reset();  // from here on the device touches none of our memory
+      usable = false;
+      ++g_counters.resets;
+    }
+    for (uint32_t t = 0; t < kSlots; ++t) dropped[t] = std::move(held_[t]);
+  }
+  // Dropped outside the lock: the claimants (a timeout, the disk's removal) end them.
+}
+
+void VirtioBlk::abort(uint32_t tag) {
+  // virtio-blk cannot take back one request: the device is reset and gives back all of them.
+  (void)tag;
+  reset_device();
+}
+
+Result<VirtioBlk*> open_device() {
+  const pci::Device dev = TRY(pci::find(kVendor, kModernBlockDevice));
+  auto* blk = new (g_storage) VirtioBlk();
+  if (auto r = blk->open(dev); r.is_error()) {
+    blk->~VirtioBlk();  // gives the ring frames back
+    return r.error();
+  }
+  return blk;
 }
 }  // namespace
 
 Result<const BlockInfo*> open_block() {
   if (!g_opened) {
     g_opened = true;
-    auto d = open_disk();
+    auto d = open_device();
     if (d.is_ok()) {
-      g_disk = d.value();
+      g_blk = d.value();
     } else {
       g_open_error = d.error();
     }
   }
-  if (g_disk == nullptr) return g_open_error;
-  if (!g_disk->usable) return Error::kBusy;
-  return &g_disk->info;
+  if (g_blk == nullptr) return g_open_error;
+  if (!g_blk->usable) return Error::kBusy;
+  return &g_blk->info;
 }
 
-Result<void> transfer(Op op, uint64_t sector, uint32_t count, uint64_t phys) {
+Result<block::Disk*> block_disk() {
   TRY(open_block());
-  Disk& d = *g_disk;
-  if (count == 0 || sector > d.info.sectors || count > d.info.sectors - sector) {
-    return Error::kInvalidArgument;
-  }
-  if (phys % kSectorSize != 0 || count > (1u << 31) / kSectorSize) return Error::kInvalidArgument;
-  if (op == Op::kWrite && d.info.read_only) return Error::kInvalidArgument;
+  return &g_blk->disk;
+}
 
-  // One request in flight at a time: slot 0's header and status.
-  SlotArea& area = slot_area(d);
-  area.header[0] = RequestHeader{static_cast<uint32_t>(op), 0, sector};
-  area.status[0] = 0xff;  // the device overwrites it; 0xff means it never did
-  const uint64_t area_phys = d.slots.phys();
-  const ::glass::virtio::Segment segs[] = {
-      {area_phys + __builtin_offsetof(SlotArea, header), sizeof(RequestHeader), false},
-      {phys, count * kSectorSize, op == Op::kRead},
-      {area_phys + __builtin_offsetof(SlotArea, status), 1, true}};
-  TRY(d.queue.submit(segs, 3, sector));
-  ++g_counters.submitted;
-  if (d.queue.notify_needed()) *d.notify = 0;  // the queue's index
-
-  const uint64_t deadline = cpu::rdtsc() + tsc_khz() * kTimeoutMs;
-  ::glass::virtio::Completion done;
-  for (;;) {
+Result<void> wait(block::Waiter& w) {
+  if (g_blk == nullptr) return w.wait([] {});  // nothing can be in flight here
+  return w.wait([] {
     // Checked with interrupts off, then sti;hlt: a completion interrupt between the check and
-    // the halt still wakes it. The LAPIC timer bounds every sleep, so the deadline is seen.
+    // the halt still wakes it, and the timer bounds every sleep so deadlines are seen.
     const uintptr_t irq = platform::irq_save();
-    auto popped = d.queue.pop(done);
-    if (!popped.is_ok()) {  // a device that answers nonsense is not trusted again
-      platform::irq_restore(irq);
-      d.transport.reset();
-      d.usable = false;
-      ++g_counters.failed;
-      return Error::kBusy;
-    }
-    if (popped.value()) {
-      platform::irq_restore(irq);
-      break;
-    }
-    if (cpu::rdtsc() > deadline) {
-      platform::irq_restore(irq);
-      d.transport.reset();  // after a reset the device touches none of our memory
-      d.usable = false;
-      ++g_counters.timed_out;
-      return Error::kBusy;
-    }
-    if (d.interrupts && irq != 0) {
+    const unsigned reaped = g_blk->reap();
+    platform::irq_restore(irq);
+    if (reaped != 0) return;
+    if (g_blk->disk.expire(platform::now_ns()) != 0) return;
+    const uintptr_t again = platform::irq_save();
+    if (g_blk->info.interrupts && g_blk->usable && again != 0) {
       cpu::sti_hlt();
     } else {
-      platform::irq_restore(irq);
+      platform::irq_restore(again);
       cpu::pause();
     }
-  }
-  const uint8_t status = __atomic_load_n(&area.status[0], __ATOMIC_ACQUIRE);
-  if (status != kStatusOk) {
-    ++g_counters.failed;
-    return Error::kBusy;
-  }
-  ++g_counters.completed;
-  return {};
+  });
 }
 
 BlockCounters block_counters() {
