@@ -6,7 +6,8 @@
 //    being finished by its ender); no RequestRef points at it and a tag lookup finds nothing.
 //  - Dispatch stores refs = 2 (release) after writing every field: one count is the RequestRef
 //    the driver receives, the other is "in flight" and belongs to no object. Fields other than
-//    refs, phase and deadline_ns are read-only while refs != 0.
+//    refs, state and deadline_ns are read-only while refs != 0 (the device writes the buffer's
+//    bytes on a read, never the buffer handle).
 //  - A RequestRef copy increments (the count is already >= 1: its source holds one); a lookup
 //    increments only from non-zero (try_get), so an ended request is never revived; destruction
 //    decrements.

@@ -210,6 +210,35 @@ TEST_F(DiskTest, ADiskThatWentAwayFailsInFlightAndNewRequests) {
   EXPECT_EQ(ramdisk_->drain(), 0u) << "abort emptied the device's queue";
 }
 
+// A device that goes away while it is being handed a request: the removal's scan cannot claim
+// the request yet (the driver's queue_rq has not returned), so the submitter must end it.
+class VanishingDriver final : public Driver {
+ public:
+  void queue_rq(RequestRef rq) override {
+    held = std::move(rq);
+    removed_in_flight = disk->remove();
+  }
+  void abort(uint32_t) override { held.reset(); }
+  Disk* disk = nullptr;
+  RequestRef held;
+  uint32_t removed_in_flight = ~0u;
+};
+
+TEST_F(DiskTest, ARemovalDuringDispatchStillEndsTheRequest) {
+  VanishingDriver driver;
+  Disk d;
+  driver.disk = &d;
+  ASSERT_TRUE(d.init(DiskConfig().capacity_sectors(16), driver).is_ok());
+  BlockBuffer b = make_buffer(1, 0);
+  ASSERT_TRUE(d.read(0, 1, b, 0, waiter_).is_ok()) << "dispatched before the device went away";
+  EXPECT_EQ(driver.removed_in_flight, 0u) << "the scan skips a request still being handed over";
+  EXPECT_FALSE(driver.held) << "the driver was told to let go";
+  ASSERT_TRUE(waiter_.done()) << "ended by its submitter, not left to hang";
+  EXPECT_EQ(waiter_.wait([] {}).error(), Error::kNotFound);
+  b = waiter_.take_buffer();
+  EXPECT_TRUE(d.idle());
+}
+
 TEST_F(DiskTest, ARamdiskTooSmallForItsDiskFailsTheRequestNotTheMemory) {
   Ramdisk tiny;
   ASSERT_TRUE(tiny.init(8, 512, kStorageOwner).is_ok());
