@@ -120,6 +120,14 @@ Result<uint64_t> virtio_iops(unsigned depth) {
 }  // namespace
 
 GLASS_DEMO(blockbench, "block-layer figures for ./glass bench block (ramdisk, virtio-blk)") {
+  if (telemetry::stats().enabled && !telemetry::attached()) {  // measured with a host recording
+    kprintf("blockbench: waiting up to 10 s for a telemetry host on COM2\n");
+    const uint64_t end = cpu::rdtsc() + drivers::tsc_khz() * 10000;
+    while (!telemetry::attached() && cpu::rdtsc() < end) {
+      telemetry::poll();
+      cpu::hlt();
+    }
+  }
   auto copy = memcpy_4k_ns();
   auto ram = ramdisk_4k_ns();
   if (copy.is_error() || ram.is_error()) {

@@ -19,7 +19,7 @@ BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 def available():
     """'boot' plus one name per tests/bench/<name>_bench.cpp (each a Google Benchmark binary)."""
     names = sorted(f[:-len('_bench.cpp')] for f in os.listdir(BENCH_DIR) if f.endswith('_bench.cpp'))
-    return ['boot'] + names + ['telemetry']  # 'inspector' comes from inspector_bench.cpp
+    return ['boot'] + names + ['telemetry', 'block']  # 'inspector' comes from inspector_bench.cpp
 
 
 def bench_boot(a, ratios):
@@ -77,6 +77,13 @@ def bench_telemetry(a, ratios):
     telemetry_bench.run(a, ratios)
 
 
+def bench_block(a, ratios):
+    """tests/bench/block_bench.py: demo=blockbench in QEMU with and without a host attached."""
+    sys.path.insert(0, BENCH_DIR)
+    import block_bench
+    block_bench.run(a, ratios)
+
+
 def bench_inspector(a, ratios):
     """tests/bench/inspector_bench.py: glass-inspect replaying 100k pages / 1M frames under Xvfb."""
     sys.path.insert(0, BENCH_DIR)
@@ -99,6 +106,8 @@ def run(a):
             bench_telemetry(a, ratios)
         elif n == 'inspector':
             bench_inspector(a, ratios)
+        elif n == 'block':
+            bench_block(a, ratios)
         else:
             bench_binary(n, ratios)
         print()
