@@ -3,6 +3,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
 
@@ -11,7 +13,12 @@ namespace glass::inspector::app {
 void InvariantsPanel::check(const StateModel& m, UiState& ui) {
   const double now = ImGui::GetTime();
   if (checked_gen_ == ui.model_gen) return;
-  if (checked_gen_ != ~uint64_t{0} && now - checked_at_ < kCheckSeconds) return;
+  // Put off only while live data streams in (a navigation is checked at once), and then drawn
+  // again when due, even by an idle window.
+  if (checked_gen_ != ~uint64_t{0} && !ui.navigated && now - checked_at_ < kCheckSeconds) {
+    ui.redraw_in_s = std::min(ui.redraw_in_s, checked_at_ + kCheckSeconds - now);
+    return;
+  }
   found_ = view::check_invariants(m);
   checked_gen_ = ui.model_gen;
   checked_at_ = now;

@@ -1,15 +1,16 @@
 // InvariantsPanel: violations of what should always hold, re-checked on the model
 // (view::check_invariants), in red with their one-line explanation.
 //
-// Invariants: re-checked only when the model changed (UiState::model_gen), at most every
-// kCheckSeconds while it keeps changing; reads the model only.
+// Invariants: re-checked only when the model changed (UiState::model_gen): at once after a
+// navigation, at most every kCheckSeconds while live data keeps changing it (then it asks to be
+// drawn again when due, UiState::redraw_in_s); reads the model only.
 #pragma once
 
 #include <stdint.h>
 
 #include <vector>
 
-#include "inspector/app/ui/ui_state.h"
+#include "inspector/app/ui_state.h"
 #include "inspector/model/state_model.h"
 #include "inspector/view/invariants.h"
 
