@@ -14,17 +14,17 @@ void ShownTree::mark(uint32_t asid, uint64_t gen, double now_s) {
 
 bool ShownTree::update(const StateModel& m, uint32_t asid, uint64_t gen, bool navigated,
                        double now_s) {
-  asid_changed_ = asid != built_asid_;
-  if (!asid_changed_ && gen == built_gen_) {
+  const bool asid_changed = asid != built_asid_;
+  if (!asid_changed && gen == built_gen_) {
     deferred_ = false;
     return false;
   }
-  if (!asid_changed_ && !navigated && now_s - built_at_ < kRebuildSeconds) {
+  if (!asid_changed && !navigated && now_s - built_at_ < kRebuildSeconds) {
     deferred_ = true;
     return false;
   }
   rows_.rebuild(m, asid);
-  if (asid_changed_) {
+  if (asid_changed) {
     if (rows_.total_rows() <= kExpandAllRows)
       rows_.expand_all();
     else if (!rows_.rows().empty())

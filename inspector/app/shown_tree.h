@@ -41,8 +41,6 @@ class ShownTree {
   // A rebuild was put off by the throttle: draw again after redraw_in() seconds.
   [[nodiscard]] bool deferred() const { return deferred_; }
   [[nodiscard]] double redraw_in(double now_s) const;
-  // The address space changed in the last update (the panel drops its highlight).
-  [[nodiscard]] bool asid_changed() const { return asid_changed_; }
 
  private:
   void mark(uint32_t asid, uint64_t gen, double now_s);
@@ -52,7 +50,6 @@ class ShownTree {
   uint32_t built_asid_ = ~uint32_t{0};
   double built_at_ = -1e9;
   bool deferred_ = false;
-  bool asid_changed_ = false;
 };
 
 }  // namespace glass::inspector::app

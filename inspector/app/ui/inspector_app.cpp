@@ -329,6 +329,7 @@ int InspectorApp::run() {
   if (opt_.walk_asid_given) {
     app_->ui.asid = opt_.walk_asid;
     app_->ui.asid_chosen = true;
+    app_->asid_pinned = true;
   }
   if (opt_.walk_va && live_) {
     pending_walk_va_ = opt_.walk_va;

@@ -38,7 +38,9 @@ void TreePanel::search(const StateModel& m, UiState& ui, uint64_t va) {
 
 void TreePanel::rows_for_frame(UiState& ui) {
   const auto revealed = app_->tree_for_frame(ImGui::GetTime());
-  if (app_->tree.asid_changed()) highlight_.reset();
+  // A highlight is a row of one address space's tree (whoever changed the space, and when).
+  if (ui.asid != highlight_asid_) highlight_.reset();
+  highlight_asid_ = ui.asid;
   // Another view asked (a cursor or an invariant clicked): as if searched here.
   if (revealed) found(ui.asid, revealed->va, revealed->row);
 }

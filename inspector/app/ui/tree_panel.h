@@ -47,6 +47,7 @@ class TreePanel {
   char search_text_[32] = {};
   std::string search_message_;
   std::optional<size_t> highlight_;
+  uint32_t highlight_asid_ = ~uint32_t{0};
   std::optional<size_t> scroll_to_;
 };
 
