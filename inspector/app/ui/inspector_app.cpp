@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <functional>
 
 #include "inspector/app/png_writer.h"
 #include "inspector/app/ui/format.h"
@@ -381,7 +380,7 @@ int InspectorApp::run() {
       RedrawPolicy::Cause c;
       c.navigation = app_->nav().has_pending();
       c.playing = app_->nav().playing();
-      c.source_key = source_key();
+      c.source_key = live_ != nullptr ? live_->change_key() : 0;
       c.now_s = elapsed;
       if (!redraw.should_draw(c)) {
         // Nothing to draw: sleep until an input, or until live data may have come or a view's
@@ -416,17 +415,6 @@ int InspectorApp::run() {
   }
   status_line("exit on signal");
   return 0;
-}
-
-uint64_t InspectorApp::source_key() const {
-  // Anything the live source did that may change the picture: its link state, a connection, an
-  // epoch, bytes received. A replay changes only by navigation (see RedrawPolicy).
-  if (live_ == nullptr) return 0;
-  uint64_t key = static_cast<uint64_t>(live_->state()) ^ (live_->connections() << 8);
-  for (const auto& e : live_->epochs().all())
-    key = key * 1000003u ^ (uint64_t{e->number} << 40) ^ e->bytes ^ (e->events << 20);
-  if (live_->recorder().recording()) key ^= live_->recorder().bytes() << 3;
-  return key ^ std::hash<std::string>{}(live_->status());
 }
 
 namespace {

@@ -64,8 +64,6 @@ class InspectorApp {
   // Live screenshot: empty when ready to shoot, else what is still awaited (for the timeout).
   [[nodiscard]] std::string awaiting_live();
   [[nodiscard]] int bench();
-  // Changes whenever the live source did something that may change the picture (0 on a replay).
-  [[nodiscard]] uint64_t source_key() const;
 
   Options opt_;
   Window win_;
