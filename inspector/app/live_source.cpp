@@ -3,6 +3,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 
 namespace glass::inspector::app {
 
@@ -181,6 +182,14 @@ void LiveSource::poll(Clock::time_point now) {
     session_.tick(ms_of(now));
     pump(now);
   }
+}
+
+uint64_t LiveSource::change_key() const {
+  uint64_t key = static_cast<uint64_t>(state_) ^ (connections() << 8);
+  for (const auto& e : epochs().all())
+    key = key * 1000003u ^ (uint64_t{e->number} << 40) ^ e->bytes ^ (e->events << 20);
+  if (recorder_.recording()) key ^= recorder_.bytes() << 3;
+  return key ^ std::hash<std::string>{}(status_);
 }
 
 }  // namespace glass::inspector::app

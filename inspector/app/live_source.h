@@ -69,6 +69,10 @@ class LiveSource {
   [[nodiscard]] bool start_recording(const std::string& path, std::string& error);
   [[nodiscard]] const TraceWriter& recorder() const { return recorder_; }
 
+  // Changes whenever something happened that may change the picture: the link state or status,
+  // a connection, an epoch, bytes received or recorded (an idle window redraws on it).
+  [[nodiscard]] uint64_t change_key() const;
+
   // Lines describing each state change since the last call, oldest first.
   [[nodiscard]] std::vector<std::string> take_transitions();
 

@@ -40,7 +40,8 @@ bool ReplaySource::open(const std::string& path, std::string& error) {
   }
   cut_ = trace_cut_at(end, body, frames, last_seq, tail);
   if (cut_) message_ += "; " + cut_->sentence();
-  pos_ = event_count() > 0 ? event_count() - 1 : 0;
+  // A replay opens at its start, as a recording is watched: the first event (--at-event moves it).
+  pos_ = 0;
   return true;
 }
 

@@ -1,11 +1,13 @@
 // ReplaySource: a .glt trace opened for the timeline (view::Timeline): the position shown, play
 // and pause at a chosen rate, seeking, and the sentences a user needs when the file is bad.
 //
-// Invariants: position() < event_count() whenever the trace has events (0 otherwise); the state
-// shown is always Timeline::state_at(position()). A missing, unreadable or non-trace file makes
-// open() fail with a sentence naming the path (a directory, a device, an empty or foreign file:
-// from its header alone); a truncated or damaged one opens, and message() says how much was
-// loaded and, for a recording that ends without a goodbye, where it was cut (TraceCut).
+// Invariants: position() < event_count() whenever the trace has events (0 otherwise), and 0 right
+// after open(): a replay starts at its first event; state() is always
+// Timeline::state_at(position()). The app moves it only through Navigator (navigator.h). A missing,
+// unreadable or non-trace file makes open() fail with a sentence naming the path (a directory, a
+// device, an empty or foreign file: from its header alone); a truncated or damaged one opens, and
+// message() says how much was loaded and, for a recording that ends without a goodbye, where it was
+// cut (TraceCut).
 #pragma once
 
 #include <stddef.h>

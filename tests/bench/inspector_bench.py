@@ -4,6 +4,11 @@ pages and 1,048,576 frames (written by build/bench/inspector_bench --write-trace
 frame time, events applied per second, peak memory. The baseline is an empty ImGui frame timed
 by the same process in the same run. The GUI-free parts (decode + apply, one whole frame-map
 render) are timed by the Google Benchmark cases of the same binary.
+
+Idle cost: the CPU time (user + sys) of a visible, interactive glass-inspect over IDLE_S seconds
+of wall time, once showing that replay and once attached to a socket where no kernel answers
+(inspector_bench --idle-cpu starts it and reads /proc/PID/stat), divided by IDLE_S: the share of
+one core an idle inspector takes from QEMU. The worse of the two is the ratio.
 """
 import os
 import re
@@ -15,6 +20,7 @@ import qemu
 from qemu import HarnessError
 
 FRAMES = 300
+IDLE_S = 10
 SIZE = '1600x1000'
 
 
@@ -39,6 +45,20 @@ def run(a, ratios):
     if p.returncode != 0:
         raise HarnessError(f'glass-inspect --bench-frames exited {p.returncode}: {p.stdout[-600:]}')
     out = p.stdout
+    idle = {}
+    for what, args, ready in (
+            ('showing a replay', ['--replay', trace], 'glass-inspect: replay '),
+            ('waiting for a kernel', ['--socket', os.path.join(qemu.BUILD, 'bench', 'nobody.sock')],
+             'waiting for the kernel')):
+        with Xvfb(size=SIZE + 'x24') as x:
+            q = subprocess.run([bench, '--idle-cpu', str(IDLE_S), ready, '--', app] + args +
+                               ['--size', SIZE, '--view', 'frames'], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=x.env(), timeout=900)
+        m = re.search(r'BENCH idle_cpu_s (\S+) wall_s (\S+)', q.stdout)
+        if q.returncode != 0 or not m:
+            raise HarnessError(f'inspector_bench --idle-cpu ({what}) exited {q.returncode}: '
+                               f'{q.stdout[-600:]}')
+        idle[what] = float(m.group(1)) / float(m.group(2))
 
     def grab(pattern):
         m = re.search(pattern, out)
@@ -59,10 +79,13 @@ def run(a, ratios):
     print(f'  events applied: {eps:,.0f}/s ({int(events)} in {apply_s * 1000:.1f} ms); '
           f'timeline load with keyframes {load_s * 1000:.1f} ms')
     print(f'  peak RSS: {rss:.1f} MB')
+    for what, share in idle.items():
+        print(f'  idle, {what}: {share * 100:.1f} % of one core over {IDLE_S} s')
     ratios.append(('inspector_frame_median_vs_16ms', f_med / 16.0, '<=1.0'))
     ratios.append(('inspector_frame_p99_vs_33ms', f_p99 / 33.0, '<=1.0'))
     ratios.append(('inspector_events_per_s_vs_2M', eps / 2e6, '>=1.0'))
     ratios.append(('inspector_peak_rss_vs_300MB', rss / 300.0, '<=1.0'))
+    ratios.append(('inspector_idle_cpu_vs_1core', max(idle.values()), '<=0.05'))
     # No fixed goal for this one: the ratio at which a frame would take 16 ms is the ceiling.
     ratios.append(('inspector_frame_vs_empty_frame', f_med / max(e_med, 1e-6),
                    f'<={16.0 / max(e_med, 1e-6):.1f}'))

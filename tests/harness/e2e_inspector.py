@@ -25,7 +25,7 @@ DEMO_MM_LIVE = 'demo=mm'
 ISO_CMDLINES = (DEMO_MM_LIVE,)
 VIEWS = ('tree', 'frames', 'locks', 'walk', 'timeline', 'log', 'invariants', 'block')
 SIZE = (1024, 640)
-# The page walk's index colours (inspector/app/ui/ui_state.h kIndexRgba, as 0xRRGGBB).
+# The page walk's index colours (inspector/app/ui_state.h kIndexRgba, as 0xRRGGBB).
 WALK_INDEX_RGB = (0xFFA84F, 0x6BDA5A, 0x4AB0E8, 0xE87CD2)
 
 
@@ -177,6 +177,13 @@ def _first_event(trace, what, after=None):
     return None
 
 
+def _event_count(trace):
+    """How many items the timeline of `trace` holds (events and gaps, as _first_event counts)."""
+    p = subprocess.run([_glass_trace(), 'dump', trace], stdout=subprocess.PIPE, text=True,
+                       errors='replace', timeout=60)
+    return sum(1 for ln in p.stdout.splitlines() if re.match(r'^(seq=|gap )', ln))
+
+
 def make_trace(path, ops=400, contend=False):
     p = subprocess.run([_glass_trace(), 'synth', path, '--seed', '3', '--ops', str(ops)] +
                        (['--contend'] if contend else []),
@@ -191,8 +198,11 @@ def check_views_render_headless(_accel):
     with tempfile.TemporaryDirectory() as d, Xvfb() as x:
         trace = os.path.join(d, 't.glt')
         make_trace(trace)
-        # Locks are only visible while a cursor holds one: stop just after the first acquisition.
+        # A replay opens at its first event: every view is shot at the last one (the whole
+        # state), except the locks, only visible while a cursor holds one: just after the first
+        # acquisition.
         lock_at = _first_event(trace, 'lock_acquired', after='snapshot_end')
+        last = _event_count(trace) - 1
         for view in VIEWS:
             png = os.path.join(out, f'{view}.png')
             if os.path.exists(png):
@@ -201,6 +211,8 @@ def check_views_render_headless(_accel):
                     '--size', f'{SIZE[0]}x{SIZE[1]}']
             if view == 'locks' and lock_at is not None:
                 args += ['--at-event', str(lock_at)]
+            else:
+                args += ['--at-event', str(last)]
             p = _run(args, x.env())
             line = next((ln for ln in p.stdout.splitlines() if ' screenshot ' in ln), '')
             if p.returncode != 0 or not os.path.exists(png):

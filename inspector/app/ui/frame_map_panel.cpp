@@ -29,12 +29,15 @@ void FrameMapPanel::draw_legend(const StateModel& m, UiState& ui) {
   // Counting a million frames costs about as much as rendering the map: while the model keeps
   // changing, recount at most every kCountSeconds.
   const double now = ImGui::GetTime();
+  // A navigation is counted at once: the legend shows the state at the event shown.
   if (counted_gen_ != ui.model_gen &&
-      (kind_counts_.empty() || now - counted_at_ >= kCountSeconds)) {
+      (kind_counts_.empty() || ui.navigated || now - counted_at_ >= kCountSeconds)) {
     kind_counts_.assign(256, 0);
     for (const auto& f : m.frames()) ++kind_counts_[f.kind];
     counted_gen_ = ui.model_gen;
     counted_at_ = now;
+  } else if (counted_gen_ != ui.model_gen) {
+    ui.redraw_in_s = std::min(ui.redraw_in_s, counted_at_ + kCountSeconds - now);
   }
   const float sq = ImGui::GetTextLineHeight();
   const float right = ImGui::GetContentRegionMax().x;

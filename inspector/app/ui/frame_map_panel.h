@@ -3,8 +3,9 @@
 // tooltip describing the frame under the pointer, and a click that reveals the entry mapping it
 // in the tree.
 //
-// Invariants: the legend's counts are recounted when the model changed, at most every
-// kCountSeconds while it keeps changing; the texture is re-rendered only when the model
+// Invariants: the legend's counts are recounted when the model changed: at once after a
+// navigation, at most every kCountSeconds while live data keeps changing it (then it asks to be
+// drawn again when due); the texture is re-rendered only when the model
 // (UiState::model_gen) or the viewport changed; the viewport always has at least one cell and a
 // frames-per-cell in [kMinFramesPerCell, frame count], whatever the window size.
 #pragma once
@@ -14,7 +15,7 @@
 #include <vector>
 
 #include "inspector/app/ui/frame_texture.h"
-#include "inspector/app/ui/ui_state.h"
+#include "inspector/app/ui_state.h"
 #include "inspector/model/state_model.h"
 #include "inspector/view/frame_map.h"
 

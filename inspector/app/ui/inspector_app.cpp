@@ -53,15 +53,23 @@ bool InspectorApp::open_source(std::string& error) {
     }
   }
   if (opt_.replay_path) {
-    replay_ = std::make_unique<ReplaySource>();
-    if (!replay_->open(*opt_.replay_path, error)) return false;
-    if (opt_.at_event && !replay_->seek_checked(*opt_.at_event, error)) return false;
-    status_line("replay " + replay_->message());
+    auto replay = std::make_unique<ReplaySource>();
+    if (!replay->open(*opt_.replay_path, error)) return false;
+    // --at-event is checked here (a sentence and exit 1 past the end) and applied like any other
+    // navigation, at the first frame.
+    if (opt_.at_event && *opt_.at_event >= replay->event_count() &&
+        !replay->seek_checked(*opt_.at_event, error))
+      return false;
+    status_line("replay " + replay->message());
+    replay_ = replay.get();
+    app_ = std::make_unique<AppState>(std::move(replay));
+    if (opt_.at_event) app_->request(NavRequest::seek(static_cast<size_t>(*opt_.at_event)));
     return true;
   }
-  live_ = std::make_unique<LiveSource>(opt_.socket_path);
-  ui_.live = true;
-  if (opt_.record_path && !live_->start_recording(*opt_.record_path, error)) return false;
+  auto live = std::make_unique<LiveSource>(opt_.socket_path);
+  if (opt_.record_path && !live->start_recording(*opt_.record_path, error)) return false;
+  live_ = live.get();
+  app_ = std::make_unique<AppState>(std::move(live));
   return true;
 }
 
@@ -75,29 +83,6 @@ void InspectorApp::poll_source() {
   }
 }
 
-const StateModel& InspectorApp::model() {
-  if (replay_) return replay_->state();
-  const EpochList& eps = live_->epochs();
-  const Epoch* e = shown_epoch_ != 0 ? eps.find(shown_epoch_) : nullptr;
-  if (e == nullptr) e = eps.latest();
-  if (e == nullptr) return empty_;
-  const uint64_t key = (uint64_t{e->number} << 48) ^ e->bytes ^ (e->events << 20);
-  if (key != live_gen_key_) {
-    live_gen_key_ = key;
-    ++ui_.model_gen;
-  }
-  return e->model;
-}
-
-void InspectorApp::choose_asid(const StateModel& m) {
-  const auto& spaces = m.address_spaces();
-  if (spaces.empty() || spaces.count(ui_.asid) != 0) return;
-  if (ui_.asid_chosen && !opt_.walk_asid_given) ui_.asid_chosen = false;
-  if (ui_.asid_chosen) return;
-  // The space with user mappings is the interesting one; the first created is the kernel's.
-  ui_.asid = spaces.size() > 1 ? std::next(spaces.begin())->first : spaces.begin()->first;
-}
-
 void InspectorApp::draw_header(const StateModel& m) {
   if (live_) {
     const uint32_t col = live_->state() == LinkState::kAttached  ? kTextGood
@@ -107,19 +92,22 @@ void InspectorApp::draw_header(const StateModel& m) {
     const EpochList& eps = live_->epochs();
     if (eps.size() > 0) {
       ImGui::SameLine();
-      const Epoch* shown = shown_epoch_ ? eps.find(shown_epoch_) : nullptr;
+      const uint32_t chosen = app_->nav().chosen_epoch();
+      const Epoch* shown = app_->nav().shown_epoch();
       if (shown == nullptr) shown = eps.latest();
       char label[80];
       std::snprintf(label, sizeof label, "epoch %u%s", shown->number,
-                    shown_epoch_ == 0 ? " (latest)" : "");
+                    chosen == 0 ? " (latest)" : "");
       ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
       if (ImGui::BeginCombo("##epoch", label)) {
-        if (ImGui::Selectable("follow the latest boot", shown_epoch_ == 0)) shown_epoch_ = 0;
+        if (ImGui::Selectable("follow the latest boot", chosen == 0))
+          app_->request(NavRequest::epoch(0));
         for (const auto& e : eps.all()) {
           std::snprintf(label, sizeof label, "epoch %u: boot %s, %llu events", e->number,
                         hex(e->boot_id.value_or(0)).c_str(),
                         static_cast<unsigned long long>(e->events));
-          if (ImGui::Selectable(label, shown_epoch_ == e->number)) shown_epoch_ = e->number;
+          if (ImGui::Selectable(label, chosen == e->number))
+            app_->request(NavRequest::epoch(e->number));
         }
         ImGui::EndCombo();
       }
@@ -146,69 +134,69 @@ void InspectorApp::draw_header(const StateModel& m) {
                       m.cursors().size());
   ImGui::SameLine();
   char label[48];
-  std::snprintf(label, sizeof label, "address space %u", ui_.asid);
+  std::snprintf(label, sizeof label, "address space %u", app_->ui.asid);
   ImGui::SetNextItemWidth(ImGui::CalcTextSize(label).x + ImGui::GetFontSize() * 2.5f);
   if (ImGui::BeginCombo("##asid", label)) {
     for (const auto& [asid, as] : m.address_spaces()) {
       std::snprintf(label, sizeof label, "address space %u (root %s)", asid,
                     hex(as.root << 12).c_str());
-      if (ImGui::Selectable(label, asid == ui_.asid)) {
-        ui_.asid = asid;
-        ui_.asid_chosen = true;
+      if (ImGui::Selectable(label, asid == app_->ui.asid)) {
+        app_->ui.asid = asid;
+        app_->ui.asid_chosen = true;
       }
     }
     ImGui::EndCombo();
   }
-  if (replay_) timeline_.draw_strip(*replay_, ui_);
+  if (replay_) timeline_.draw_strip(*replay_, *app_);
 }
 
 void InspectorApp::draw_views(const StateModel& m) {
   if (!ImGui::BeginTabBar("views")) return;
   for (int i = 0; i < kViewCount; ++i) {
     const auto v = static_cast<ViewId>(i);
-    ImGuiTabItemFlags flags = ui_.select_view == v ? ImGuiTabItemFlags_SetSelected : 0;
+    ImGuiTabItemFlags flags = app_->ui.select_view == v ? ImGuiTabItemFlags_SetSelected : 0;
     char title[64];
     std::snprintf(title, sizeof title, "%s", kTabTitles[i]);
     if (v == ViewId::kInvariants) {
-      const size_t n = invariants_.count(m, ui_);
+      const size_t n = invariants_.count(m, app_->ui);
       std::snprintf(title, sizeof title, n ? "Invariants (%zu)###inv" : "Invariants###inv", n);
       if (n) ImGui::PushStyleColor(ImGuiCol_Text, ImColor(kTextBad).Value);
     }
     const bool open = ImGui::BeginTabItem(title, nullptr, flags);
-    if (v == ViewId::kInvariants && invariants_.count(m, ui_)) ImGui::PopStyleColor();
+    if (v == ViewId::kInvariants && invariants_.count(m, app_->ui)) ImGui::PopStyleColor();
     if (!open) continue;
     ImGui::BeginChild("view");
     switch (v) {
       case ViewId::kTree:
-        tree_.draw(m, ui_, false);
+        tree_.draw(m, app_->ui, false);
         break;
       case ViewId::kFrames: {
         // The map and the tree side by side: a click in the map reveals its mapping beside it.
         const float w = std::max(ImGui::GetContentRegionAvail().x * 0.6f, 1.0f);
         ImGui::BeginChild("map", ImVec2(w, 0));
-        frames_.draw(m, ui_);
+        frames_.draw(m, app_->ui);
         ImGui::EndChild();
         ImGui::SameLine();
         ImGui::BeginChild("maptree");
-        tree_.draw(m, ui_, true);
+        tree_.draw(m, app_->ui, true);
         ImGui::EndChild();
         break;
       }
       case ViewId::kLocks:
-        locks_.draw(m, ui_, tree_);
+        locks_.draw(m, app_->ui, tree_);
         break;
       case ViewId::kWalk: {
         WalkPanel::SendWalk send;
-        if (live_ && shown_epoch_ == 0)
+        if (live_ && app_->nav().chosen_epoch() == 0)
           send = [this](uint64_t token, uint32_t asid, uint64_t va, std::string& err) {
             return live_->send_walk(token, asid, va, err);
           };
-        walk_.draw(m, ui_, tree_, send);
+        walk_.draw(m, app_->ui, tree_, send);
         break;
       }
       case ViewId::kTimeline:
         if (replay_)
-          timeline_.draw(*replay_, ui_);
+          timeline_.draw(*replay_, *app_);
         else
           ImGui::TextWrapped(
               "The timeline replays a recorded trace. Record this session with "
@@ -216,10 +204,10 @@ void InspectorApp::draw_views(const StateModel& m) {
               "glass-inspect --replay OUT.glt.");
         break;
       case ViewId::kLog:
-        log_.draw(m, ui_);
+        log_.draw(m, app_->ui);
         break;
       case ViewId::kInvariants:
-        invariants_.draw(m, ui_);
+        invariants_.draw(m, app_->ui);
         break;
       case ViewId::kBlock:
         ImGui::TextWrapped(
@@ -230,15 +218,17 @@ void InspectorApp::draw_views(const StateModel& m) {
     ImGui::EndChild();
     ImGui::EndTabItem();
   }
-  ui_.select_view.reset();
+  app_->ui.select_view.reset();
   ImGui::EndTabBar();
 }
 
-void InspectorApp::draw_frame() {
+void InspectorApp::draw_frame(double dt) {
+  // The model, its generation, the address space and the tree rows are fixed here for the
+  // whole frame; what the views ask for while drawing takes effect at the next frame.
+  app_->begin_frame(dt, ImGui::GetTime());
   win_.begin_frame();
-  ui_.facts.clear();
+  app_->ui.facts.clear();
   const StateModel& m = model();
-  choose_asid(m);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->Pos);
   ImGui::SetNextWindowSize(ImVec2(std::max(vp->Size.x, 1.0f), std::max(vp->Size.y, 1.0f)));
@@ -262,7 +252,7 @@ int InspectorApp::screenshot() {
   }
   // What a test can look for: the kinds present (and their colours) and the live cursors.
   const StateModel& m = model();
-  std::string facts = ui_.facts;
+  std::string facts = app_->ui.facts;
   std::vector<uint64_t> counts(256, 0);
   for (const auto& f : m.frames()) ++counts[f.kind];
   facts += " kinds=";
@@ -311,7 +301,7 @@ std::string InspectorApp::awaiting_live() {
     return std::string("the model to sync (") + sync_name(e->model.sync()) + ")";
   if (opt_.view == ViewId::kWalk && opt_.walk_va && !walk_.outcome().kernel)
     return "the kernel's answer to WALK " + hex(*opt_.walk_va) + " in address space " +
-           std::to_string(ui_.asid);
+           std::to_string(app_->ui.asid);
   return "";
 }
 
@@ -331,22 +321,25 @@ int InspectorApp::run() {
     std::fprintf(stderr, "glass-inspect: %s\n", error.c_str());
     return 1;
   }
+  tree_.bind(*app_);
   ::signal(SIGINT, on_signal);
   ::signal(SIGTERM, on_signal);
-  ui_.select_view = opt_.view;
+  app_->ui.select_view = opt_.view;
   if (opt_.walk_asid_given) {
-    ui_.asid = opt_.walk_asid;
-    ui_.asid_chosen = true;
+    app_->ui.asid = opt_.walk_asid;
+    app_->ui.asid_chosen = true;
+    app_->asid_pinned = true;
   }
   if (opt_.walk_va && live_) {
     pending_walk_va_ = opt_.walk_va;
   } else if (opt_.walk_va) {
     walk_.set_address(*opt_.walk_va, opt_.screenshot_path.has_value());
   } else if (opt_.view == ViewId::kWalk && replay_) {
-    // A walk screenshot without --walk-va walks the first user mapping of the space shown.
+    // A walk screenshot without --walk-va walks the first user mapping of the space shown (at
+    // --at-event: the first frame's top applies it).
+    app_->begin_frame(0, ImGui::GetTime());
     const StateModel& m = model();
-    choose_asid(m);
-    const auto leaves = m.leaf_mappings(ui_.asid, true);
+    const auto leaves = m.leaf_mappings(app_->ui.asid, true);
     if (!leaves.empty())
       walk_.set_address(leaves.front().va | 0x123, opt_.screenshot_path.has_value());
   }
@@ -358,6 +351,10 @@ int InspectorApp::run() {
   // A live screenshot without --exit-after waits for a picture worth taking (see the header);
   // frames drawn since it became ready let the walk reveal its steps and the layout settle.
   const bool live_shot = live_ && opt_.screenshot_path && !opt_.exit_after_s;
+  // Headless runs draw every frame (a handful, then the PNG); an interactive window draws only
+  // when something may have changed and otherwise waits (RedrawPolicy).
+  const bool every_frame = opt_.screenshot_path.has_value();
+  RedrawPolicy redraw;
   int ready_frames = 0;
   std::string awaiting;
   while (!g_stop) {
@@ -369,9 +366,6 @@ int InspectorApp::run() {
     }
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
-    const double dt = std::chrono::duration<double>(now - last).count();
-    last = now;
-    if (replay_ && replay_->tick(dt)) ++ui_.model_gen;
     bool timed_out = false;
     if (live_shot) {
       awaiting = frame > 0 ? awaiting_live() : "the first frame";
@@ -382,7 +376,26 @@ int InspectorApp::run() {
                          (opt_.exit_after_s && elapsed >= *opt_.exit_after_s) ||
                          (opt_.screenshot_path && !opt_.exit_after_s && !live_shot && frame >= 5) ||
                          (live_shot && (ready_frames >= 4 || timed_out));
-    draw_frame();
+    if (!every_frame && !leaving) {
+      RedrawPolicy::Cause c;
+      c.navigation = app_->nav().has_pending();
+      c.playing = app_->nav().playing();
+      c.source_key = live_ != nullptr ? live_->change_key() : 0;
+      c.now_s = elapsed;
+      if (!redraw.should_draw(c)) {
+        // Nothing to draw: sleep until an input, or until live data may have come or a view's
+        // put-off refresh is due, or --exit-after.
+        double wait_s = redraw.wait_seconds(c, live_ != nullptr);
+        if (opt_.exit_after_s)
+          wait_s = std::min(wait_s, std::max(0.0, *opt_.exit_after_s - elapsed));
+        if (win_.wait(wait_s)) redraw.input();
+        continue;
+      }
+    }
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    draw_frame(dt);
+    redraw.drawn(elapsed, app_->ui.redraw_in_s);
     ++frame;
     if (leaving) {
       if (live_)
@@ -450,14 +463,13 @@ int InspectorApp::bench() {
     win_.finish();
     empty_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
-  ui_.select_view = ViewId::kFrames;
+  app_->ui.select_view = ViewId::kFrames;
   const size_t events = replay_->event_count();
   for (uint32_t i = 0; i < n; ++i) {
     // Play the trace from its start to its end over the n frames.
-    replay_->seek(events == 0 ? 0 : (events - 1) * i / (n - 1));
-    ++ui_.model_gen;
+    app_->request(NavRequest::seek(events == 0 ? 0 : (events - 1) * i / (n - 1)));
     const auto t0 = Clock::now();
-    draw_frame();
+    draw_frame(0);
     win_.swap();
     win_.finish();
     real_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

@@ -10,8 +10,12 @@
 //    the caller's (bad arguments); a failure prints one sentence on stderr.
 //  - A live screenshot without --exit-after is taken only once the shown model is synced and,
 //    on the walk view with --walk-va, the kernel's answer to this run's WALK is drawn.
-//  - The model a view draws is borrowed for one frame: the epoch shown (live) or the timeline's
-//    state at the position (replay).
+//  - The model a view draws is borrowed for one frame from AppState (app_state.h), fixed at the
+//    top of the frame: the epoch shown (live) or the timeline's state at the position (replay).
+//    Every navigation goes through AppState::request(); nothing moves a source mid-frame.
+//  - Interactive, the window draws only when something may have changed (an input, live data,
+//    playback, a navigation asked, a refresh a view put off); otherwise it sleeps in
+//    glfwWaitEventsTimeout (Window::wait), so an idle inspector costs next to no CPU.
 #pragma once
 
 #include <stdio.h>
@@ -20,8 +24,10 @@
 #include <optional>
 #include <string>
 
+#include "inspector/app/app_state.h"
 #include "inspector/app/live_source.h"
 #include "inspector/app/options.h"
+#include "inspector/app/redraw_policy.h"
 #include "inspector/app/replay_source.h"
 #include "inspector/app/ui/frame_map_panel.h"
 #include "inspector/app/ui/invariants_panel.h"
@@ -29,9 +35,9 @@
 #include "inspector/app/ui/log_panel.h"
 #include "inspector/app/ui/timeline_panel.h"
 #include "inspector/app/ui/tree_panel.h"
-#include "inspector/app/ui/ui_state.h"
 #include "inspector/app/ui/walk_panel.h"
 #include "inspector/app/ui/window.h"
+#include "inspector/app/ui_state.h"
 
 namespace glass::inspector::app {
 
@@ -48,10 +54,10 @@ class InspectorApp {
   [[nodiscard]] bool open_source(std::string& error);
   void status_line(const std::string& line);
   void poll_source();
-  // The model shown this frame (never null: an empty model when there is nothing yet).
-  [[nodiscard]] const StateModel& model();
-  void choose_asid(const StateModel& m);
-  void draw_frame();
+  // The model shown this frame (an empty model when there is nothing yet).
+  [[nodiscard]] const StateModel& model() const { return app_->model(); }
+  // The top of a frame (AppState::begin_frame) and the frame drawn from it.
+  void draw_frame(double dt);
   void draw_header(const StateModel& m);
   void draw_views(const StateModel& m);
   [[nodiscard]] int screenshot();
@@ -61,12 +67,9 @@ class InspectorApp {
 
   Options opt_;
   Window win_;
-  std::unique_ptr<LiveSource> live_;
-  std::unique_ptr<ReplaySource> replay_;
-  StateModel empty_;
-  UiState ui_;
-  uint32_t shown_epoch_ = 0;  // 0: follow the latest
-  uint64_t live_gen_key_ = 0;
+  std::unique_ptr<AppState> app_;
+  LiveSource* live_ = nullptr;      // app_'s, when attached to a socket
+  ReplaySource* replay_ = nullptr;  // app_'s, when replaying
   TreePanel tree_;
   FrameMapPanel frames_;
   LocksPanel locks_;

@@ -4,7 +4,7 @@
 // Invariants: reads the model only; draws only the visible lines (clipped).
 #pragma once
 
-#include "inspector/app/ui/ui_state.h"
+#include "inspector/app/ui_state.h"
 #include "inspector/model/state_model.h"
 
 namespace glass::inspector::app {

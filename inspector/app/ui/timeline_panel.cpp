@@ -31,33 +31,34 @@ constexpr JumpKind kJumps[] = {
 
 }  // namespace
 
-void TimelinePanel::draw_strip(ReplaySource& src, UiState& ui) {
+void TimelinePanel::draw_strip(ReplaySource& src, AppState& app) {
   const size_t n = src.event_count();
   if (n == 0) {
     ImGui::TextDisabled("the trace holds no events");
     return;
   }
-  const size_t before = src.position();
-  if (ImGui::Button(src.playing() ? "Pause" : "Play")) src.play(!src.playing());
+  // Every click is a request: it takes effect at the top of the next frame, so the views still
+  // to be drawn in this one draw the same state as those drawn already.
+  if (ImGui::Button(src.playing() ? "Pause" : "Play"))
+    app.request(NavRequest::play(!src.playing()));
   ImGui::SameLine();
-  if (ImGui::ArrowButton("back", ImGuiDir_Left) && src.position() > 0) src.seek(src.position() - 1);
+  if (ImGui::ArrowButton("back", ImGuiDir_Left)) app.request(NavRequest::step(-1));
   ImGui::SameLine();
-  if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) src.seek(src.position() + 1);
+  if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) app.request(NavRequest::step(1));
   ImGui::SameLine();
   float rate = static_cast<float>(src.rate());
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
   if (ImGui::SliderFloat("##rate", &rate, 1, 100000, "%.0f ev/s", ImGuiSliderFlags_Logarithmic))
-    src.set_rate(rate);
+    app.request(NavRequest::set_rate(rate));
   ImGui::SameLine();
   uint64_t pos = src.position();
   const uint64_t lo = 0, hi = n - 1;
   ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 1.0f));
   if (ImGui::SliderScalar("##scrub", ImGuiDataType_U64, &pos, &lo, &hi, "event %llu"))
-    src.seek(static_cast<size_t>(pos));
-  if (src.position() != before) ++ui.model_gen;
+    app.request(NavRequest::seek(static_cast<size_t>(pos)));
 }
 
-void TimelinePanel::draw(ReplaySource& src, UiState& ui) {
+void TimelinePanel::draw(ReplaySource& src, AppState& app) {
   ImGui::TextWrapped("%s", src.message().c_str());
   const size_t n = src.event_count();
   if (n == 0) return;
@@ -68,13 +69,7 @@ void TimelinePanel::draw(ReplaySource& src, UiState& ui) {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  if (ImGui::Button("Jump to next")) {
-    auto at = src.timeline().find_next(src.position() + 1, kJumps[jump_kind_].type);
-    if (at) {
-      src.seek(*at);
-      ++ui.model_gen;
-    }
-  }
+  if (ImGui::Button("Jump to next")) app.request(NavRequest::jump_next(kJumps[jump_kind_].type));
   ImGui::SameLine();
   ImGui::Text("event %zu of %zu, t = %.6f s", src.position(), n,
               static_cast<double>(src.timeline().event_t_ns(src.position())) / 1e9);
@@ -97,8 +92,7 @@ void TimelinePanel::draw(ReplaySource& src, UiState& ui) {
       std::snprintf(label, sizeof label, "%8zu##ev", idx);
       ImGui::PushID(i);
       if (ImGui::Selectable(label, idx == src.position(), ImGuiSelectableFlags_SpanAllColumns)) {
-        src.seek(idx);
-        ++ui.model_gen;
+        app.request(NavRequest::seek(idx));
       }
       ImGui::PopID();
       ImGui::SameLine();

@@ -2,24 +2,26 @@
 // of a kind; the event list around the position (click to jump). Every other view shows the
 // state at the position, rebuilt by view::Timeline from its keyframes.
 //
-// Invariants: changes the position only through ReplaySource; bumps UiState::model_gen when the
-// position moves so the other views refresh. Live sessions have no timeline (it says how to get
+// Invariants: never moves the position itself: every play, step, scrub, jump or click on an event
+// is a NavRequest to AppState, applied at the top of the next frame (navigator.h). Reads the
+// source only to show where it is. Live sessions have no timeline (it says how to get
 // one: --record, then --replay).
 #pragma once
 
 #include <stddef.h>
 
+#include "inspector/app/app_state.h"
 #include "inspector/app/replay_source.h"
-#include "inspector/app/ui/ui_state.h"
+#include "inspector/app/ui_state.h"
 
 namespace glass::inspector::app {
 
 class TimelinePanel {
  public:
   // The play/scrub strip (drawn at the top of every view while replaying).
-  void draw_strip(ReplaySource& src, UiState& ui);
+  void draw_strip(ReplaySource& src, AppState& app);
   // The whole view: the strip, jumps and the event list.
-  void draw(ReplaySource& src, UiState& ui);
+  void draw(ReplaySource& src, AppState& app);
 
  private:
   int jump_kind_ = 0;

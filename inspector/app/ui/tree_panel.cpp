@@ -19,51 +19,38 @@ uint32_t with_alpha(uint32_t rgba, uint8_t a) {
 
 }  // namespace
 
-void TreePanel::rebuild_if_needed(const StateModel& m, UiState& ui) {
-  const double now = ImGui::GetTime();
-  const bool asid_changed = ui.asid != built_asid_;
-  if (!asid_changed && ui.model_gen == built_gen_) return;
-  if (!asid_changed && now - built_at_ < kRebuildSeconds) return;
-  rows_.rebuild(m, ui.asid);
-  // A small tree opens fully; a big one shows its top levels and the way to its first page.
-  if (asid_changed) {
-    if (rows_.total_rows() <= kExpandAllRows)
-      rows_.expand_all();
-    else if (!rows_.rows().empty())
-      (void)rows_.reveal(m, ui.asid, rows_.rows().front().va_first);
-  }
-  built_gen_ = ui.model_gen;
-  built_asid_ = ui.asid;
-  built_at_ = now;
-  if (asid_changed) highlight_.reset();
-}
-
-void TreePanel::search(const StateModel& m, UiState& ui, uint64_t va) {
-  auto row = rows_.reveal(m, ui.asid, va);
-  built_gen_ = ui.model_gen;
-  built_asid_ = ui.asid;
-  built_at_ = ImGui::GetTime();
+void TreePanel::found(uint32_t asid, uint64_t va, std::optional<size_t> row) {
   if (row) {
     highlight_ = row;
     scroll_to_ = row;
-    const auto& r = rows_.rows()[*row];
+    const auto& r = app_->tree.rows().rows()[*row];
     search_message_ = va_text(va) + ": " + (r.leaf ? "mapped by this " : "deepest entry: ") +
                       view::table_abbrev(r.level) + " entry " + std::to_string(r.index);
   } else {
     highlight_.reset();
-    search_message_ = va_text(va) + " is not mapped in address space " + std::to_string(ui.asid);
+    search_message_ = va_text(va) + " is not mapped in address space " + std::to_string(asid);
   }
 }
 
+void TreePanel::search(const StateModel& m, UiState& ui, uint64_t va) {
+  found(ui.asid, va, app_->tree.reveal(m, ui.asid, va, ui.model_gen, ImGui::GetTime()));
+}
+
+void TreePanel::rows_for_frame(UiState& ui) {
+  const auto revealed = app_->tree_for_frame(ImGui::GetTime());
+  // A highlight is a row of one address space's tree (whoever changed the space, and when).
+  if (ui.asid != highlight_asid_) highlight_.reset();
+  highlight_asid_ = ui.asid;
+  // Another view asked (a cursor or an invariant clicked): as if searched here.
+  if (revealed) found(ui.asid, revealed->va, revealed->row);
+}
+
 void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
-  rebuild_if_needed(m, ui);
-  if (ui.reveal_va) {
-    search(m, ui, *ui.reveal_va);
-    ui.reveal_va.reset();
-  }
+  rows_for_frame(ui);
+  view::TreeRows& tree_rows = app_->tree.rows();
   const auto cursors = view::cursor_rows(m);
   if (compact) {
-    ImGui::TextDisabled("address space %u: %zu entries", ui.asid, rows_.total_rows());
+    ImGui::TextDisabled("address space %u: %zu entries", ui.asid, tree_rows.total_rows());
     if (!search_message_.empty()) ImGui::TextWrapped("%s", search_message_.c_str());
     draw_rows(m, ui, cursors, true);
     return;
@@ -83,12 +70,12 @@ void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
         search_message_ = std::string("'") + search_text_ + "' is not a hex address";
     }
     ImGui::SameLine();
-    if (ImGui::Button("Expand all")) rows_.expand_all();
+    if (ImGui::Button("Expand all")) tree_rows.expand_all();
     ImGui::SameLine();
-    if (ImGui::Button("Collapse all")) rows_.collapse_all();
+    if (ImGui::Button("Collapse all")) tree_rows.collapse_all();
     ImGui::SameLine();
-    ImGui::TextDisabled("%zu of %zu entries shown%s", rows_.rows().size(), rows_.total_rows(),
-                        rows_.capped() ? " (capped)" : "");
+    ImGui::TextDisabled("%zu of %zu entries shown%s", tree_rows.rows().size(),
+                        tree_rows.total_rows(), tree_rows.capped() ? " (capped)" : "");
     if (!search_message_.empty()) ImGui::TextUnformatted(search_message_.c_str());
     draw_rows(m, ui, cursors, false);
     ImGui::EndTabItem();
@@ -102,7 +89,8 @@ void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
 
 void TreePanel::draw_rows(const StateModel& m, UiState& ui,
                           const std::vector<view::CursorRow>& cursors, bool compact) {
-  const auto& rows = rows_.rows();
+  view::TreeRows& tree_rows = app_->tree.rows();
+  const auto& rows = tree_rows.rows();
   if (rows.empty()) {
     ImGui::TextDisabled(m.address_spaces().count(ui.asid) != 0
                             ? "address space %u has no present entries yet"
@@ -222,7 +210,7 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
   }
   ImGui::EndTable();
   if (toggle) {
-    rows_.toggle(*toggle);
+    tree_rows.toggle(*toggle);
     highlight_.reset();
   }
 }

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "inspector/app/ui/tree_panel.h"
-#include "inspector/app/ui/ui_state.h"
+#include "inspector/app/ui_state.h"
 #include "inspector/model/state_model.h"
 
 namespace glass::inspector::app {

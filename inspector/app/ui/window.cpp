@@ -21,6 +21,35 @@ std::string g_glfw_error;
 void on_glfw_error(int code, const char* what) {
   g_glfw_error = std::string(what) + " (GLFW error " + std::to_string(code) + ")";
 }
+
+// Set by any input or window event, cleared by wait(): how an idle window knows to draw again.
+// ImGui's GLFW backend chains to the callbacks installed before it (keys, buttons, scroll,
+// text, focus, enter); it installs none for motion, size or expose, so those are ours alone.
+bool g_event = false;
+void on_button(GLFWwindow*, int, int, int) {
+  g_event = true;
+}
+void on_scroll(GLFWwindow*, double, double) {
+  g_event = true;
+}
+void on_key(GLFWwindow*, int, int, int, int) {
+  g_event = true;
+}
+void on_char(GLFWwindow*, unsigned int) {
+  g_event = true;
+}
+void on_flag(GLFWwindow*, int) {
+  g_event = true;
+}
+void on_motion(GLFWwindow*, double, double) {
+  g_event = true;
+}
+void on_size(GLFWwindow*, int, int) {
+  g_event = true;
+}
+void on_refresh(GLFWwindow*) {
+  g_event = true;
+}
 }  // namespace
 
 Window::~Window() {
@@ -60,6 +89,16 @@ bool Window::open(const WindowSpec& spec, std::string& error) {
     glfwGetWindowContentScale(win_, &sx, &sy);
     scale_ = std::clamp(std::max(sx, sy), 0.5f, 4.0f);
   }
+  glfwSetMouseButtonCallback(win_, on_button);
+  glfwSetScrollCallback(win_, on_scroll);
+  glfwSetKeyCallback(win_, on_key);
+  glfwSetCharCallback(win_, on_char);
+  glfwSetWindowFocusCallback(win_, on_flag);
+  glfwSetCursorEnterCallback(win_, on_flag);
+  glfwSetWindowIconifyCallback(win_, on_flag);
+  glfwSetCursorPosCallback(win_, on_motion);
+  glfwSetFramebufferSizeCallback(win_, on_size);
+  glfwSetWindowRefreshCallback(win_, on_refresh);
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   imgui_ = true;
@@ -73,6 +112,17 @@ bool Window::open(const WindowSpec& spec, std::string& error) {
 
 bool Window::should_close() const {
   return glfwWindowShouldClose(win_) != 0;
+}
+
+bool Window::wait(double timeout_s) {
+  g_event = false;
+  if (timeout_s > 0)
+    glfwWaitEventsTimeout(timeout_s);
+  else
+    glfwPollEvents();
+  const bool seen = g_event || glfwWindowShouldClose(win_) != 0;
+  g_event = false;
+  return seen;
 }
 
 void Window::begin_frame() {

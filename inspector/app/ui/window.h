@@ -8,6 +8,8 @@
 //    a shown one; read_pixels() reads that buffer before the swap.
 //  - The framebuffer size is clamped to at least 1x1 everywhere it is used, so a window dragged
 //    to nothing or minimised never produces a negative or zero-sized layout.
+//  - wait() reports every input and window event (keys, buttons, motion, scroll, text, focus,
+//    size, expose) seen while it slept, so a window that draws only on change misses none.
 //  - Move-only by construction (not copyable); the destructor tears down in reverse order.
 #pragma once
 
@@ -37,6 +39,9 @@ class Window {
 
   [[nodiscard]] bool open(const WindowSpec& spec, std::string& error);
   [[nodiscard]] bool should_close() const;
+  // Sleeps until an input or window event (true) or timeout_s passed (false): what an idle
+  // window does instead of drawing. The events are handled as by begin_frame().
+  [[nodiscard]] bool wait(double timeout_s);
   // Polls input and starts an ImGui frame.
   void begin_frame();
   // Renders ImGui's draw data over a cleared framebuffer (does not swap).

@@ -108,8 +108,11 @@ TEST(LiveSource, NoKernelMeansWaitingAndNeverBlocks) {
   const auto path = temp_path("none.sock");
   LiveSource src(path);
   const auto start = Clock::now();
+  src.poll(Clock::now());
+  const uint64_t key = src.change_key();
   for (int i = 0; i < 50; ++i) src.poll(Clock::now() + std::chrono::seconds(i));
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_EQ(src.change_key(), key) << "retries change nothing drawn: an idle window sleeps";
   EXPECT_EQ(src.state(), LinkState::kWaiting);
   EXPECT_EQ(src.status(), "waiting for the kernel at " + path);
   const auto lines = src.take_transitions();
@@ -129,15 +132,19 @@ TEST(LiveSource, AttachSyncDisconnectKeepStateNewBootNewEpoch) {
   std::vector<uint8_t> sent;
   {
     FakeKernelSocket k(path);
+    const uint64_t waiting_key = src.change_key();
     src.poll(t += std::chrono::seconds(1));
     ASSERT_TRUE(k.accept_within(1000));
     EXPECT_EQ(src.state(), LinkState::kAttached);
+    EXPECT_NE(src.change_key(), waiting_key) << "attaching must wake an idle window";
     EXPECT_FALSE(k.read_within(1000).empty()) << "the inspector says HELLO first";
     k.send(boot1);
     sent.insert(sent.end(), boot1.begin(), boot1.end());
+    const uint64_t attached_key = src.change_key();
     ASSERT_TRUE(poll_until(src, t, [&] {
       return src.epochs().latest() && src.epochs().latest()->model.sync() == Sync::kSynced;
     }));
+    EXPECT_NE(src.change_key(), attached_key) << "data arriving must wake an idle window";
     EXPECT_EQ(src.status(), "attached to " + path + ", synced");
   }  // the kernel goes away
   ASSERT_TRUE(poll_until(src, t, [&] { return src.state() == LinkState::kDisconnected; }));

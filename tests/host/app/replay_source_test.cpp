@@ -1,4 +1,4 @@
-// Opening a trace in the inspector: a good trace lands on its last event, --at-event is checked
+// Opening a trace in the inspector: a good trace opens at its first event, --at-event is checked
 // against what the trace holds, playback moves at the chosen rate and stops at the end, and a
 // missing, foreign or truncated file gets a sentence (the truncated one still opens).
 #include <gtest/gtest.h>
@@ -35,17 +35,17 @@ std::string write_synthetic(const char* name, size_t cut_bytes = 0) {
   return path;
 }
 
-TEST(ReplaySource, OpensAtTheLastEventAndSeeksWithinTheTrace) {
+TEST(ReplaySource, OpensAtTheFirstEventAndSeeksWithinTheTrace) {
   const auto path = write_synthetic("good.glt");
   ReplaySource r;
   std::string err;
   ASSERT_TRUE(r.open(path, err)) << err;
   ASSERT_GT(r.event_count(), 10u);
-  EXPECT_EQ(r.position(), r.event_count() - 1);
-  EXPECT_EQ(r.state().sync(), Sync::kSynced);
-  EXPECT_NE(r.message().find("loaded"), std::string::npos) << r.message();
-  ASSERT_TRUE(r.seek_checked(0, err)) << err;
+  EXPECT_EQ(r.position(), 0u) << "a replay starts where the recording starts";
   EXPECT_EQ(r.state().node_count(), 0u) << "only the handshake has been applied";
+  EXPECT_NE(r.message().find("loaded"), std::string::npos) << r.message();
+  ASSERT_TRUE(r.seek_checked(r.event_count() - 1, err)) << err;
+  EXPECT_EQ(r.state().sync(), Sync::kSynced);
   EXPECT_FALSE(r.seek_checked(r.event_count(), err));
   EXPECT_NE(err.find("has " + std::to_string(r.event_count()) + " events"), std::string::npos)
       << err;

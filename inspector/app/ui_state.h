@@ -4,7 +4,9 @@
 //
 // Invariants: owned by InspectorApp and lent to each panel for the duration of a draw call;
 // requests are consumed (reset) by the view that acts on them, in the same or the next frame.
-// model_gen changes whenever the model a view draws may have changed, so views can cache.
+// model_gen is the Navigator's generation, set once at the top of each frame (AppState): it
+// changes whenever the model a view draws may have changed and never within a frame, so views
+// can cache by it. Views never move the position themselves: they ask AppState::request().
 #pragma once
 
 #include <stdint.h>
@@ -22,6 +24,12 @@ struct UiState {
   uint32_t asid = 0;
   bool asid_chosen = false;  // the user (or --walk-asid) picked it; otherwise follow the model
   uint64_t model_gen = 0;    // bumped when the model shown changes (new events, epoch, scrub)
+  // The last change was a navigation: show it now. Throttled refreshes (tree, invariants, the
+  // frame counts) may wait only while live data streams in.
+  bool navigated = true;
+  // A view put a refresh off: the window must draw again within this many seconds even if no
+  // input comes (an idle window waits for input). Reset at the top of every frame.
+  double redraw_in_s = 1e9;
   bool live = false;
 
   std::optional<ViewId> select_view;   // switch to this tab next frame
