@@ -22,14 +22,6 @@
 namespace glass::inspector::app {
 namespace {
 
-std::filesystem::path golden_dir() {
-  if (const char* env = std::getenv("GLASS_SOURCE_DIR"))
-    return std::filesystem::path(env) / "tests/host/data/telemetry/golden";
-  // __FILE__ is relative to the top of the tree when SCons builds (and the binary runs there).
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "telemetry" /
-         "golden";
-}
-
 // A trace with cursors holding locks while entries change, and one cursor waiting for another.
 std::string write_contended(uint64_t seed) {
   HostKernel k(4096 + 40 * 80, seed);
@@ -203,9 +195,9 @@ TEST(Navigation, EveryFrameDrawsTheStateAtTheEventShown) {
   // ~0.7 ms: its kernel tree has ~2,500 entries and every move rebuilds them).
   constexpr int kFrames = 10'000;
   std::vector<std::string> traces;
-  for (const auto& e : std::filesystem::directory_iterator(golden_dir()))
+  for (const auto& e : std::filesystem::directory_iterator(testing::golden_dir()))
     if (e.path().extension() == ".glt") traces.push_back(e.path().string());
-  ASSERT_FALSE(traces.empty()) << golden_dir();
+  ASSERT_FALSE(traces.empty()) << testing::golden_dir();
   const std::string contended = write_contended(seed);
   traces.push_back(contended);
   const int per_trace =

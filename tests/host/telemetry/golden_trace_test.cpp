@@ -14,22 +14,15 @@
 #include "inspector/model/state_model.h"
 #include "inspector/model/stream_decoder.h"
 #include "inspector/trace/trace_file.h"
+#include "tests/host/telemetry/telemetry_test_support.h"
 
 namespace glass::inspector {
 namespace {
 
-std::filesystem::path golden_dir() {
-  if (const char* env = std::getenv("GLASS_SOURCE_DIR"))
-    return std::filesystem::path(env) / "tests/host/data/telemetry/golden";
-  // __FILE__ is relative to the top of the tree when SCons builds (and the binary runs there).
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "telemetry" /
-         "golden";
-}
-
 std::vector<std::filesystem::path> goldens() {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(golden_dir(), ec))
+  for (const auto& e : std::filesystem::directory_iterator(testing::golden_dir(), ec))
     if (e.path().extension() == ".glt") out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
@@ -56,7 +49,7 @@ std::vector<std::string> lines_of(const std::filesystem::path& p) {
 
 TEST(TelemetryGolden, EveryTraceDumpsToItsText) {
   const auto files = goldens();
-  ASSERT_GE(files.size(), 3u) << "golden traces missing in " << golden_dir();
+  ASSERT_GE(files.size(), 3u) << "golden traces missing in " << testing::golden_dir();
   for (const auto& glt : files) {
     SCOPED_TRACE(glt.filename().string());
     std::vector<std::string> got;
