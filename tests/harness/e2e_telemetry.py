@@ -20,7 +20,8 @@ import qemu
 DEMO_MM = 'demo=mm exit_after_demo demo_pace=10'
 # At its usual pace, for checks that act while the demo is still running (detach, re-attach).
 DEMO_MM_PACED = 'demo=mm exit_after_demo'
-ISO_CMDLINES = (DEMO_MM, DEMO_MM_PACED)
+DEMO_BLOCK = 'demo=block exit_after_demo demo_pace=5'
+ISO_CMDLINES = (DEMO_MM, DEMO_MM_PACED, DEMO_BLOCK)
 
 
 def _glass_trace():
@@ -460,6 +461,42 @@ def check_telemetry_with_a_host_talking_during_boot(accel):
     return not problems, '' if not problems else '\n'.join(problems) + '\n' + detail
 
 
+def check_demo_block_recording_shows_refcounts(accel):
+    """demo=block with a recorder: the trace verifies and shows the lesson in the block events:
+    a reference count of 3 (a lookup beside the driver and the in-flight count), requests ended,
+    and one timeout."""
+    sock = os.path.join(qemu.BUILD, 'run', 'e2e-demo-block.sock')
+    if os.path.exists(sock):
+        os.unlink(sock)
+    box = {}
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, 'block.glt')
+
+        def host():
+            if _wait_for_socket(sock):
+                box['rec'] = _record(sock, out, 60)
+        t = threading.Thread(target=host)
+        t.start()
+        r = qemu.boot(qemu.iso_for(DEMO_BLOCK), accel=accel, timeout=90, telemetry_socket=sock)
+        t.join(timeout=90)
+        problems = []
+        done = next((ln for ln in r.lines if ln.startswith('DEMO BLOCK DONE')), '')
+        if r.kernel_exit != 'success' or 'DEMO BLOCK DONE ok idle=1' not in done:
+            problems.append(f'demo=block ended with {r.kernel_exit}: {done!r}')
+        dump = _trace('dump', out).stdout if os.path.exists(out) else ''
+        refs = [int(x) for x in re.findall(r'block_ref .*?refcount=(\d+)', dump)]
+        if 3 not in refs:
+            problems.append(f'no block_ref with refcount=3 in the recording (refs seen: {refs[:20]})')
+        if 'block_timeout' not in dump:
+            problems.append('no block_timeout in the recording')
+        if dump.count('block_end') < 4:
+            problems.append(f"{dump.count('block_end')} block_end events, want 4 requests ended")
+        v = _trace('verify', out) if os.path.exists(out) else None
+        if v is None or v.returncode != 0:
+            problems.append('the recording does not verify: ' + (v.stdout[-300:] if v else 'none'))
+    return not problems, '\n'.join(problems + r.tail(10) + [dump[-1500:]])
+
+
 CHECKS = [
     ('demo=mm telemetry: a live recording verifies, no gaps', check_telemetry_trace_verifies),
     ('telemetry: bad commands answered, re-attach verifies', check_telemetry_reattach_and_bad_commands),
@@ -467,4 +504,6 @@ CHECKS = [
      check_telemetry_commands_match_qemu),
     ('telemetry: a host talking from the first moment still gets answers',
      check_telemetry_with_a_host_talking_during_boot),
+    ('demo=block: a recording shows refcount 3 refused, the ends and a timeout',
+     check_demo_block_recording_shows_refcounts),
 ]
