@@ -37,16 +37,19 @@ def _boot(accel, attached):
     if not attached:
         return qemu.boot(qemu.iso_for(cmdline), accel=accel, timeout=120, disk=disk)
     sock = os.path.join(qemu.RUN_DIR, 'bench-block.sock')
+    if os.path.exists(sock):
+        os.unlink(sock)  # a stale socket would send the recorder to a QEMU that is gone
     tool = os.path.join(qemu.BUILD, 'host', 'glass-trace')
     trace = os.path.join(qemu.RUN_DIR, 'bench-block.glt')
 
-    def record():
+    def record():  # until one recording succeeds (the socket may appear before QEMU listens)
         end = time.monotonic() + 30
         while time.monotonic() < end:
             if os.path.exists(sock):
-                subprocess.run([tool, 'record', sock, trace, '--duration', '90'],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                return
+                p = subprocess.run([tool, 'record', sock, trace, '--duration', '90'],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if p.returncode == 0:
+                    return
             time.sleep(0.05)
     t = threading.Thread(target=record)
     t.start()
