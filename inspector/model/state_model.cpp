@@ -411,7 +411,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
     case MsgType::kBlockFirst:
     case MsgType::kBlockLast:
       return;
-    // Block requests (block/block_events.h): no model state yet; the event log shows them.
+    // Block requests (block/block_events.h): their own part of the model.
     case MsgType::kBlockTag:
     case MsgType::kBlockDispatch:
     case MsgType::kBlockRef:
@@ -419,6 +419,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
     case MsgType::kBlockTimeout:
     case MsgType::kBlockEnd:
     case MsgType::kBlockTagFree:
+      block_.apply(e);
       return;
   }
 }

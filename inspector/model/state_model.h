@@ -39,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "inspector/model/block_requests.h"
 #include "inspector/model/stream_decoder.h"
 #include "protocol/digest.h"
 #include "protocol/wire.h"
@@ -219,6 +220,7 @@ class StateModel {
   [[nodiscard]] const std::vector<KtapResult>& ktap() const { return ktap_; }
   [[nodiscard]] const std::optional<std::string>& panic_message() const { return panic_; }
   [[nodiscard]] const std::deque<JournalEntry>& journal() const { return journal_; }
+  [[nodiscard]] const BlockRequests& block_requests() const { return block_; }
 
   static constexpr size_t kMaxProblems = 1000;  // later ones are counted, not kept
   static constexpr size_t kMaxLogLines = 1000;
@@ -264,6 +266,7 @@ class StateModel {
   std::vector<KtapResult> ktap_;
   std::optional<std::string> panic_;
   std::deque<JournalEntry> journal_;
+  BlockRequests block_;  // kept across snapshots (they do not carry requests yet)
   std::optional<uint64_t> pending_ping_;
   uint64_t pongs_ = 0;
   std::optional<WalkAnswer> last_walk_;

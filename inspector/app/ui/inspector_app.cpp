@@ -210,9 +210,7 @@ void InspectorApp::draw_views(const StateModel& m) {
         invariants_.draw(m, app_->ui);
         break;
       case ViewId::kBlock:
-        ImGui::TextWrapped(
-            "Block requests (later issue): this view will show each request's life from "
-            "submission through the queue to completion, with the frames that back its buffers.");
+        block_.draw(m);
         break;
     }
     ImGui::EndChild();

@@ -29,6 +29,7 @@
 #include "inspector/app/options.h"
 #include "inspector/app/redraw_policy.h"
 #include "inspector/app/replay_source.h"
+#include "inspector/app/ui/block_panel.h"
 #include "inspector/app/ui/frame_map_panel.h"
 #include "inspector/app/ui/invariants_panel.h"
 #include "inspector/app/ui/locks_panel.h"
@@ -76,6 +77,7 @@ class InspectorApp {
   WalkPanel walk_;
   TimelinePanel timeline_;
   LogPanel log_;
+  BlockPanel block_;
   InvariantsPanel invariants_;
   FILE* status_ = nullptr;
   bool bench_layout_ = false;
