@@ -29,6 +29,7 @@ constexpr uint32_t kRingRecords = 4096;              // 192 KiB of it: a power o
 constexpr unsigned kTxOrder = 6;                     // 256 KiB of wire bytes waiting for the UART
 constexpr uint64_t kDigestPeriodNs = 2'000'000'000;  // a full scan costs ~7 ms under TCG at 512M
 constexpr size_t kTxBudget = 65536;                  // bytes offered to the UART per poll
+constexpr uint64_t kRefusedBackoffNs = 50'000;       // the UART refused: look again after this
 static_assert(kRingRecords * sizeof(Record) <= (mm::kFrameSize << kRingOrder));
 
 EventRing g_rings[platform::kMaxCpus];
@@ -129,9 +130,14 @@ void transmit_bounded(uint64_t byte_wait_ns, uint64_t total_ns) {
     const uint64_t before = g.st.bytes_sent;
     transmit(kTxBudget);
     const uint64_t t = now_ns();
-    if (g.st.bytes_sent != before) last_progress = t;
+    if (g.st.bytes_sent != before) {
+      last_progress = t;
+      continue;
+    }
     if (t - last_progress > byte_wait_ns || t - start > total_ns) return;  // nobody is reading
-    cpu::pause();
+    // Refused: wait on the clock, not on the LSR. Under QEMU every LSR read takes the lock
+    // that the thread which resumes the UART once the host reads also needs.
+    while (now_ns() - t < kRefusedBackoffNs) cpu::pause();
   }
   // The last bytes are still in the UART's FIFO: let them out before the caller exits QEMU.
   while (!drivers::com2().tx_idle() && now_ns() - start <= total_ns) cpu::pause();

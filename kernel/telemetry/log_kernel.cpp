@@ -23,10 +23,14 @@
 namespace glass::telemetry {
 namespace {
 
-constexpr uint32_t kLogLines = 128;                 // ~28 KiB of BSS
-constexpr uint64_t kPanicByteWaitNs = 100'000'000;  // the UART took nothing for 100 ms: no host
-constexpr uint64_t kPanicFlushNs = 2'000'000'000;   // the whole flush
-constexpr size_t kPanicTranscript = 2048;           // what the panic printed, for its events
+constexpr uint32_t kLogLines = 128;  // ~28 KiB of BSS
+// A host that attached and then took nothing for a whole second is gone or stuck. Less is not
+// enough: QEMU sends to the host one byte per socket write, so ~280 unread bytes fill the socket
+// and the UART refuses bytes until the host reads again, and a host on a busy machine can be off
+// the CPU for 100 ms (the e2e check stalls its recorder for 0.5 s to prove the wait holds).
+constexpr uint64_t kPanicByteWaitNs = 1'000'000'000;
+constexpr uint64_t kPanicFlushNs = 5'000'000'000;  // the whole flush, however slowly it drains
+constexpr size_t kPanicTranscript = 2048;          // what the panic printed, for its events
 
 LogRing<kLogLines> g_log;
 SpinLock g_log_lock;

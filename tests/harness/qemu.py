@@ -232,6 +232,7 @@ class BootResult:
     stderr_note: str = ''        # set when the harness itself had trouble with QEMU
     mem: str = ''                # the guest RAM it was booted with
     grub_error: str = None       # GRUB's "error: ..." line, when the boot stopped in GRUB
+    stopped: bool = False        # the caller's `stop` event ended it (QEMU killed on purpose)
 
     @property
     def qemu_error(self):
@@ -249,6 +250,8 @@ class BootResult:
             return f'QEMU did not start: {self.qemu_error}'
         if self.timed_out:
             return 'timeout'
+        if self.stopped:
+            return 'stopped by the harness'
         return EXIT_NAMES.get(self.status, f'qemu status {self.status}')
 
     def ready_line(self):
@@ -278,10 +281,13 @@ GRUB_ERROR_RE = re.compile(r'error: ([^.\x1b]*)')
 
 
 def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
-         telemetry_socket=None, monitor_socket=None, check_mem=True, disk=None):
+         telemetry_socket=None, monitor_socket=None, check_mem=True, disk=None, on_line=None,
+         stop=None):
     """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready).
     monitor_socket: also serve QEMU's monitor there (off by default); disk: a raw image attached
-    as virtio-blk."""
+    as virtio-blk; on_line: called with each COM1 line as it arrives (a check that acts at a
+    moment of the boot); stop: a threading.Event that ends the boot (QEMU killed) once set, for
+    a kernel that stays up until its host is done."""
     args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket,
                      monitor_socket=monitor_socket, check_mem=check_mem, disk=disk)
     start = time.monotonic()
@@ -315,6 +321,8 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
                 for raw in complete:
                     line = raw.decode('utf-8', 'replace').replace('\r', '')
                     result.lines.append(line)
+                    if on_line is not None:
+                        on_line(line)
                     if echo:
                         print(line, flush=True)
                     if result.ready_at is None and line.startswith(READY_PREFIX):
@@ -326,6 +334,9 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
                         if m:
                             result.grub_error = m.group(1).strip()
             if stop_at_ready and result.ready_at is not None:
+                break
+            if stop is not None and stop.is_set():
+                result.stopped = True
                 break
             if result.grub_error is not None:
                 time.sleep(0.2)  # let GRUB's next lines arrive for the tail; then stop
@@ -346,8 +357,8 @@ def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=F
         sel.close()
     if partial:
         result.lines.append(partial.decode('utf-8', 'replace').replace('\r', ''))
-    if not result.timed_out and not (stop_at_ready and result.ready_at is not None) \
-            and result.grub_error is None:
+    if not result.timed_out and not result.stopped \
+            and not (stop_at_ready and result.ready_at is not None) and result.grub_error is None:
         result.status = proc.returncode
     if result.stderr_note:
         err.append(result.stderr_note.encode())
