@@ -1,0 +1,125 @@
+// TLB shootdown; see shootdown.h for the protocol and its invariants.
+#include "kernel/smp/shootdown.h"
+
+#include <stddef.h>
+
+#include <atomic>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/drivers/lapic.h"
+#include "kernel/drivers/tsc.h"
+#include "kernel/lib/panic.h"
+#include "kernel/lib/platform.h"
+#include "kernel/smp/ap_boot.h"
+#include "mm/phys/platform.h"
+#include "mm/virt/tlb.h"
+
+namespace glass::smp {
+namespace {
+
+// CPU i's request: written only by CPU i while its countdown is 0, read by the targets after they
+// see CPU i's bit (the bit's release/acquire orders the two).
+struct Request {
+  uint64_t pages[mm::TlbBatch::kThreshold];
+  size_t count;
+  bool all;
+  std::atomic<uint32_t> remaining;
+};
+static_assert(arch::kMaxCpus <= 64, "a pending mask is one 64-bit word");
+
+Request g_request[arch::kMaxCpus];
+std::atomic<uint64_t> g_pending[arch::kMaxCpus];  // bit i: CPU i's request awaits this CPU
+std::atomic<uint64_t> g_initiated{0}, g_ipis{0}, g_paid{0};
+
+void pay(const Request& r) {
+  if (r.all) {
+    mm::platform::tlb_flush_all();
+  } else {
+    for (size_t i = 0; i < r.count; ++i) mm::platform::tlb_flush_page(r.pages[i]);
+  }
+}
+
+void on_ipi() {
+  shootdown_poll();
+}
+
+void hook(const uint64_t* pages, size_t count, bool all) {
+  const unsigned online = cpus_online();
+  if (online <= 1) return;
+  shootdown(online >= 64 ? ~uint64_t{0} : (uint64_t{1} << online) - 1, pages, count, all);
+}
+
+}  // namespace
+
+void shootdown_init() {
+  arch::set_ipi_handler(arch::kVectorIpiShootdown, on_ipi);
+  mm::set_tlb_shootdown_hook(hook);
+}
+
+void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) {
+  const unsigned online = cpus_online();
+  if (online < 64) targets &= (uint64_t{1} << online) - 1;
+  // This CPU's slot must not be refilled by an interrupt handler while we wait on it.
+  const uintptr_t irq = platform::irq_save();
+  const unsigned self = arch::this_cpu_id();
+  targets &= ~(uint64_t{1} << self);
+  if (targets == 0) {
+    platform::irq_restore(irq);
+    return;
+  }
+  Request& r = g_request[self];
+  r.all = all || count > mm::TlbBatch::kThreshold;
+  r.count = r.all ? 0 : count;
+  for (size_t i = 0; i < r.count; ++i) r.pages[i] = pages[i];
+  uint32_t n = 0;  // (no popcount: the kernel links without libgcc)
+  for (uint64_t left = targets; left != 0; left &= left - 1) ++n;
+  r.remaining.store(n, std::memory_order_relaxed);
+  g_initiated.fetch_add(1, std::memory_order_relaxed);
+  for (uint64_t left = targets; left != 0; left &= left - 1) {
+    const unsigned t = static_cast<unsigned>(__builtin_ctzll(left));
+    g_pending[t].fetch_or(uint64_t{1} << self, std::memory_order_acq_rel);
+    if (!drivers::lapic_send_ipi(static_cast<uint8_t>(arch::g_percpu[t].apic_id),
+                                 arch::kVectorIpiShootdown)) {
+      panic("smp: TLB shootdown: the LAPIC would not send to CPU %u", t);
+    }
+    g_ipis.fetch_add(1, std::memory_order_relaxed);
+  }
+  const uint64_t limit = drivers::tsc_khz() * (kAckTimeoutUs / 1000);
+  const uint64_t start = cpu::rdtsc();
+  while (r.remaining.load(std::memory_order_acquire) != 0) {
+    shootdown_poll();  // another initiator may be waiting for us while we wait for it
+    cpu::pause();
+    if (cpu::rdtsc() - start > limit) {
+      for (uint64_t left = targets; left != 0; left &= left - 1) {
+        const unsigned t = static_cast<unsigned>(__builtin_ctzll(left));
+        if ((g_pending[t].load() >> self & 1) != 0) {
+          panic("smp: TLB shootdown from CPU %u: CPU %u did not flush within %lu ms", self, t,
+                kAckTimeoutUs / 1000);
+        }
+      }
+      panic("smp: TLB shootdown from CPU %u: a CPU took the request but never finished it", self);
+    }
+  }
+  platform::irq_restore(irq);
+}
+
+void shootdown_poll() {
+  const unsigned self = arch::this_cpu_id();
+  if (g_pending[self].load(std::memory_order_relaxed) == 0) return;
+  uint64_t bits = g_pending[self].exchange(0, std::memory_order_acq_rel);
+  while (bits != 0) {
+    const unsigned from = static_cast<unsigned>(__builtin_ctzll(bits));
+    bits &= bits - 1;
+    pay(g_request[from]);
+    g_paid.fetch_add(1, std::memory_order_relaxed);
+    g_request[from].remaining.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+ShootdownStats shootdown_stats() {
+  return {g_initiated.load(), g_ipis.load(), g_paid.load()};
+}
+
+}  // namespace glass::smp
