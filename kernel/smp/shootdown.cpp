@@ -25,6 +25,8 @@ struct Request {
   uint64_t pages[mm::TlbBatch::kThreshold];
   size_t count;
   bool all;
+  bool wake;           // the initiator halts while it waits: the last target wakes it
+  uint32_t wake_apic;  // the initiator's LAPIC
   std::atomic<uint32_t> remaining;
 };
 static_assert(arch::kMaxCpus <= 64, "a pending mask is one 64-bit word");
@@ -76,6 +78,12 @@ void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) 
   uint32_t n = 0;  // (no popcount: the kernel links without libgcc)
   for (uint64_t left = targets; left != 0; left &= left - 1) ++n;
   r.remaining.store(n, std::memory_order_relaxed);
+  // Interrupts were on at entry: wait halted, not spinning. With more vCPUs than host cores
+  // (QEMU's TCG: one host thread per vCPU) a spinning initiator holds the host core its targets
+  // need; halted, QEMU sleeps its thread until the last target's wake IPI.
+  const bool can_halt = irq != 0;
+  r.wake = can_halt;
+  r.wake_apic = arch::this_cpu().apic_id;
   g_initiated.fetch_add(1, std::memory_order_relaxed);
   for (uint64_t left = targets; left != 0; left &= left - 1) {
     const unsigned t = static_cast<unsigned>(__builtin_ctzll(left));
@@ -90,7 +98,14 @@ void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) 
   const uint64_t start = cpu::rdtsc();
   while (r.remaining.load(std::memory_order_acquire) != 0) {
     shootdown_poll();  // another initiator may be waiting for us while we wait for it
-    cpu::pause();
+    if (can_halt) {
+      // Interrupts are off here: the check and the halt are one step with sti; hlt, so the wake
+      // IPI cannot slip in between. A shootdown IPI to us also ends the halt (and is paid).
+      if (r.remaining.load(std::memory_order_acquire) != 0) cpu::sti_hlt();
+      cpu::cli();
+    } else {
+      cpu::pause();
+    }
     if (cpu::rdtsc() - start > limit) {
       for (uint64_t left = targets; left != 0; left &= left - 1) {
         const unsigned t = static_cast<unsigned>(__builtin_ctzll(left));
@@ -112,9 +127,14 @@ void shootdown_poll() {
   while (bits != 0) {
     const unsigned from = static_cast<unsigned>(__builtin_ctzll(bits));
     bits &= bits - 1;
-    pay(g_request[from]);
+    Request& r = g_request[from];
+    pay(r);
     g_paid.fetch_add(1, std::memory_order_relaxed);
-    g_request[from].remaining.fetch_sub(1, std::memory_order_acq_rel);
+    const bool wake = r.wake;  // read before the countdown: at 0 the initiator may reuse r
+    const uint32_t apic = r.wake_apic;
+    if (r.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1 && wake) {
+      (void)drivers::lapic_send_ipi(static_cast<uint8_t>(apic), arch::kVectorIpiWake);
+    }
   }
 }
 

@@ -6,7 +6,8 @@
 // Protocol (docs/smp.md): each CPU owns one request slot (the pages, `all`, a countdown of CPUs
 // still to flush); the initiator fills its slot, sets its bit in every target's pending mask, sends
 // the shootdown IPI and waits for the countdown to reach zero. A target pays every request whose
-// bit it finds (exchange of its mask to 0), then counts down. Waiting is deadlock-free with
+// bit it finds (exchange of its mask to 0), then counts down; the last one sends the initiator a
+// wake IPI when it waits halted (it does when interrupts were on). Waiting is deadlock-free with
 // interrupts off anywhere: the initiator pays requests addressed to it while it waits, and every
 // spin loop in the kernel (platform::cpu_relax, so every lock's) pays them too, so a CPU spinning
 // on a lock the initiator holds still answers. The wait is bounded (kAckTimeoutUs): a CPU that
