@@ -15,8 +15,8 @@ constexpr uint32_t kRegId = 0x20, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer =
                    kRegInitCount = 0x380, kRegCurCount = 0x390, kRegDivide = 0x3e0;
 constexpr uint32_t kRegIcrLow = 0x300, kRegIcrHigh = 0x310;
 constexpr uint32_t kLvtMasked = 1u << 16, kLvtPeriodic = 1u << 17;
-constexpr uint32_t kIcrInit = 5u << 8, kIcrStartup = 6u << 8, kIcrPending = 1u << 12,
-                   kIcrAssert = 1u << 14;
+constexpr uint32_t kIcrNmi = 4u << 8, kIcrInit = 5u << 8, kIcrStartup = 6u << 8,
+                   kIcrPending = 1u << 12, kIcrAssert = 1u << 14;
 
 volatile uint32_t* g_lapic = nullptr;
 std::atomic<uint64_t> g_ticks{0};
@@ -92,6 +92,9 @@ bool lapic_send_startup(uint8_t apic_id, uint8_t page) {
 }
 bool lapic_send_ipi(uint8_t apic_id, uint8_t vector) {
   return send_icr(apic_id, kIcrAssert | vector);
+}
+bool lapic_send_nmi(uint8_t apic_id) {
+  return send_icr(apic_id, kIcrNmi | kIcrAssert);
 }
 
 uint64_t lapic_timer_khz() {

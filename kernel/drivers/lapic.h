@@ -36,6 +36,7 @@ void lapic_init_ap();
 [[nodiscard]] bool lapic_send_init(uint8_t apic_id);
 [[nodiscard]] bool lapic_send_startup(uint8_t apic_id, uint8_t page);  // SIPI: start at page*4K
 [[nodiscard]] bool lapic_send_ipi(uint8_t apic_id, uint8_t vector);
+[[nodiscard]] bool lapic_send_nmi(uint8_t apic_id);  // arrives even with interrupts off
 // This CPU's local APIC id (the destination an I/O APIC entry names to reach it).
 [[nodiscard]] uint8_t lapic_id();
 

@@ -13,6 +13,7 @@
 #include "kernel/lib/panic.h"
 #include "kernel/lib/platform.h"
 #include "kernel/smp/ap_boot.h"
+#include "kernel/smp/cpu_snapshot.h"
 #include "mm/phys/platform.h"
 #include "mm/virt/tlb.h"
 
@@ -110,8 +111,10 @@ void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) 
       for (uint64_t left = targets; left != 0; left &= left - 1) {
         const unsigned t = static_cast<unsigned>(__builtin_ctzll(left));
         if ((g_pending[t].load() >> self & 1) != 0) {
-          panic("smp: TLB shootdown from CPU %u: CPU %u did not flush within %lu ms", self, t,
-                kAckTimeoutUs / 1000);
+          auto rip = cpu_rip(t, 100'000);  // where it is stuck (an NMI asks it)
+          panic("smp: TLB shootdown from CPU %u: CPU %u did not flush within %lu ms (%s %#lx)",
+                self, t, kAckTimeoutUs / 1000, rip.is_ok() ? "it is at" : "no answer to an NMI",
+                rip.is_ok() ? rip.value() : 0);
         }
       }
       panic("smp: TLB shootdown from CPU %u: a CPU took the request but never finished it", self);

@@ -4,15 +4,20 @@
 // bounded time; after an unmap on one CPU a read from another faults (the shootdown reached it);
 // map/unmap on disjoint ranges from every CPU at once, checked entry by entry; frame stress from
 // every CPU. The mm hook in frames_ktest.cpp audits frames and checks for leaks after every test.
-// A CPU that does not finish its share within kTimeoutUs fails the test by name (no hang).
+// A CPU that does not finish its share within kTimeoutUs fails the test by name and with the
+// instruction it is at (an NMI asks it), never a hang.
 #include "kernel/arch/x86_64/ap_stacks.h"
+#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/probe.h"
+#include "kernel/base/backtrace.h"
 #include "kernel/base/boot_info.h"
 #include "kernel/boot/acpi.h"
 #include "kernel/drivers/lapic.h"
+#include "kernel/drivers/tsc.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/smp/ap_boot.h"
+#include "kernel/smp/cpu_snapshot.h"
 #include "kernel/smp/cpu_work.h"
 #include "kernel/smp/shootdown.h"
 #include "mm/phys/frames.h"
@@ -37,6 +42,23 @@ const uint8_t* direct_view(uint64_t phys, size_t len, void*) {
   return reinterpret_cast<const uint8_t*>(phys + layout::kDirectMapBase);
 }
 
+// Names a CPU that did not finish, with where it is (an NMI asks it: it answers even when
+// spinning with interrupts off).
+void report_stuck(ktest::Context& ktest_ctx, unsigned c) {
+  auto rip = cpu_rip(c, 100'000);
+  SymbolHit hit;
+  if (rip.is_error()) {
+    KFAIL("CPU %u did not finish its share within %lu s and does not answer an NMI", c,
+          kTimeoutUs / 1'000'000);
+  } else if (kernel_symbols().lookup(rip.value(), &hit)) {
+    KFAIL("CPU %u did not finish its share within %lu s: it is at %#lx (%.*s+%#lx)", c,
+          kTimeoutUs / 1'000'000, rip.value(), hit.name_len, hit.name, hit.offset);
+  } else {
+    KFAIL("CPU %u did not finish its share within %lu s: it is at %#lx", c, kTimeoutUs / 1'000'000,
+          rip.value());
+  }
+}
+
 // Runs fn(args[c]) on every online CPU at once: the APs through their mailboxes, then this CPU's
 // share here. Returns false (after naming the CPU) if one did not finish in time.
 template <typename Arg>
@@ -52,7 +74,7 @@ bool run_on_every_cpu(ktest::Context& ktest_ctx, WorkFn fn, Arg* args) {
   bool ok = true;
   for (unsigned c = 1; c < n; ++c) {
     if (!wait_work(c, kTimeoutUs)) {
-      KFAIL("CPU %u did not finish its share within %lu s", c, kTimeoutUs / 1'000'000);
+      report_stuck(ktest_ctx, c);
       ok = false;
     }
   }
@@ -123,6 +145,37 @@ KTEST(smp, a_cpu_that_never_answers_is_given_up_on) {
   KEXPECT_EQ(cpus_online(), before);
   KEXPECT(!arch::g_percpu[before].online.load());
   arch::g_percpu[before].apic_id = 0;
+}
+
+// A CPU spinning with interrupts off (as a hung one would) is found where it spins.
+std::atomic<bool> g_release{false};
+std::atomic<bool> g_spinning{false};
+[[gnu::noinline]] void spin_with_interrupts_off(void*) {
+  cpu::cli();
+  g_spinning.store(true);
+  while (!g_release.load(std::memory_order_acquire)) asm volatile("pause" ::: "memory");
+  cpu::sti();
+}
+
+KTEST(smp, a_cpu_spinning_with_interrupts_off_is_found_by_its_rip) {
+  if (cpus_online() < 2) KSKIP("one CPU: no other CPU to ask");
+  g_release.store(false);
+  g_spinning.store(false);
+  KASSERT(post_work(1, spin_with_interrupts_off, nullptr).is_ok());
+  const uint64_t start = cpu::rdtsc();
+  while (!g_spinning.load() && drivers::tsc_to_us(cpu::rdtsc() - start) < kTimeoutUs) cpu::pause();
+  auto rip = cpu_rip(1, 1'000'000);
+  g_release.store(true, std::memory_order_release);
+  KEXPECT(wait_work(1, kTimeoutUs));
+  KASSERT(rip.is_ok());
+  SymbolHit at, fn;
+  const auto fn_addr = reinterpret_cast<uint64_t>(&spin_with_interrupts_off);
+  if (kernel_symbols().lookup(fn_addr, &fn)) {
+    KEXPECT(kernel_symbols().lookup(rip.value(), &at) && at.name == fn.name);
+  } else {
+    KEXPECT(rip.value() >= fn_addr && rip.value() < fn_addr + 256);  // no symbols: near enough
+  }
+  KEXPECT(cpu_rip(0, 1000).is_error());  // itself: refused, not a self-NMI
 }
 
 struct Probe {
