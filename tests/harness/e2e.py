@@ -4,8 +4,10 @@ Each check boots the real ISO in QEMU (or runs ./glass itself) and looks only at
 would see: console lines, exit status. The selftest_* kernel suites fail or crash on purpose; the
 checks here prove the harness reports them (named, with the decode) instead of passing or hanging.
 """
+import contextlib
 import glob
 import importlib
+import io
 import os
 import re
 import subprocess
@@ -131,13 +133,24 @@ def check_cli_bad_input(_accel):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=NESTED_ENV)
     if p.returncode == 0 or 'characters other than' not in p.stdout:
         problems.append(f'unsafe --cmdline accepted: exit {p.returncode} {p.stdout[-200:]!r}')
+    # --smp: every bad value through the parser itself (in-process: each ./glass run costs its
+    # package check), one through the real command line.
+    import glass
     for smp, want in (('0', 'at least one CPU'), ('x', 'not a number of CPUs'),
                       ('9', 'at most 8 CPUs')):
-        p = subprocess.run([GLASS, 'run', '--no-gui', '--exit-after-ready', '--smp', smp],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           stdin=subprocess.DEVNULL, env=NESTED_ENV)
-        if p.returncode == 0 or want not in p.stdout or 'booting' in p.stdout:
-            problems.append(f'--smp {smp}: exit {p.returncode} {p.stdout[-200:]!r}')
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                glass.parser().parse_args(['run', '--smp', smp])
+            problems.append(f'--smp {smp} accepted')
+        except SystemExit as e:
+            if e.code != 2 or want not in err.getvalue():
+                problems.append(f'--smp {smp}: exit {e.code} {err.getvalue()[-200:]!r}')
+    p = subprocess.run([GLASS, 'run', '--no-gui', '--exit-after-ready', '--smp', '0'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       stdin=subprocess.DEVNULL, env=NESTED_ENV)
+    if p.returncode != 2 or 'at least one CPU' not in p.stdout or 'booting' in p.stdout:
+        problems.append(f'./glass run --smp 0: exit {p.returncode} {p.stdout[-200:]!r}')
     return not problems, '\n'.join(problems)
 
 

@@ -23,8 +23,16 @@ def add_boot_options(p, default_cmdline=''):
                    help='kernel command line, e.g. "ktest=all" or "demo=list quiet"')
     p.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto',
                    help='QEMU accelerator; auto = KVM only if a probe shows it works')
-    p.add_argument('--smp', default=str(qemu.DEFAULT_RUN_CPUS), metavar='N',
+    p.add_argument('--smp', default=qemu.DEFAULT_RUN_CPUS, type=smp_arg, metavar='N',
                    help=f'CPUs (1..{qemu.MAX_CPUS}; default {qemu.DEFAULT_RUN_CPUS})')
+
+
+def smp_arg(value):
+    """--smp, checked while parsing: a bad value is refused at once, before any setup or build."""
+    try:
+        return qemu.parse_smp(value)
+    except HarnessError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def parser():
@@ -132,7 +140,6 @@ def cmd_run(a):
                            "letters, digits, spaces and _=,.:/+-")
     if a.disk and a.no_disk:
         raise HarnessError('--disk and --no-disk contradict each other')
-    qemu.parse_smp(a.smp)  # refused before building, not after
     if a.disk:
         qemu.check_disk(a.disk)  # refused before building, not after
     build.scons(['kernel', 'baseline', 'tools'] + (['inspector'] if gui else []))
