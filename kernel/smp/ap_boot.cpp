@@ -125,6 +125,7 @@ Result<void> start_cpu(unsigned cpu, uint8_t apic_id, uint64_t timeout_us, bool 
 }
 
 SmpReport start_aps(uint64_t avoid_phys, uint64_t avoid_len) {
+  const uint64_t t0 = cpu::rdtsc();
   SmpReport r;
   arch::PerCpu& boot = arch::g_percpu[0];
   boot.apic_id = drivers::lapic_id();
@@ -178,7 +179,8 @@ SmpReport start_aps(uint64_t avoid_phys, uint64_t avoid_len) {
     }
   }
   r.not_driven += cpus.dropped;
-  kprintf("smp: %u of %u CPUs up", r.up, r.listed);
+  const uint64_t us = drivers::tsc_to_us(cpu::rdtsc() - t0);
+  kprintf("smp: %u of %u CPUs up (%lu.%lu ms)", r.up, r.listed, us / 1000, us % 1000 / 100);
   if (r.failed != 0) {
     kprintf("; no answer from APIC id");
     for (unsigned i = 0; i < r.failed && i < sizeof r.failed_apic_ids; ++i) {
