@@ -26,6 +26,7 @@
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/fail_inject.h"
 #include "kernel/lib/panic.h"
+#include "kernel/sched/thread.h"
 #include "kernel/smp/ap_boot.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
@@ -151,6 +152,7 @@ void load_symbols(const mb2::BootInfo& info) {
   run_constructors();
   arch::gdt_init();
   arch::percpu_install(0);  // again: loading GS in gdt_init may have cleared its base
+  sched::init_cpu();        // this context is the boot CPU's thread 0
   arch::idt_init();
   kprintf("\nGlass %s - a see-through teaching kernel (x86-64, C++20)\n", kVersion);
 

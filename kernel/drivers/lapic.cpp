@@ -5,6 +5,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/lib/robust_estimate.h"
 #include "mm/virt/layout.h"
@@ -65,7 +66,10 @@ void lapic_init_ap() {
   const uint64_t base = cpu::rdmsr(cpu::kMsrApicBase);
   cpu::wrmsr(cpu::kMsrApicBase, base | (1u << 11));
   write_reg(kRegSvr, 0x100 | arch::kVectorSpurious);
-  write_reg(kRegLvtTimer, kLvtMasked | arch::kVectorTimer);
+  // The boot CPU's calibration holds here too (one bus clock): the same tick, for preemption.
+  write_reg(kRegDivide, 0x3);
+  write_reg(kRegLvtTimer, kLvtPeriodic | arch::kVectorTimer);
+  write_reg(kRegInitCount, g_initial_count);
 }
 
 namespace {
@@ -117,7 +121,7 @@ uint32_t timer_hz() {
 }
 
 void lapic_on_timer_tick() {
-  g_ticks.fetch_add(1, std::memory_order_relaxed);
+  if (arch::this_cpu_id() == 0) g_ticks.fetch_add(1, std::memory_order_relaxed);
   lapic_eoi();
 }
 

@@ -28,8 +28,8 @@ LapicCalibration lapic_init(uint32_t hz);
 [[nodiscard]] uint32_t timer_hz();
 void lapic_on_timer_tick();
 void lapic_eoi();
-// An AP's local APIC: enabled (spurious vector set) with its timer masked; the boot CPU's timer
-// is the only tick (timer_ticks counts one CPU's ticks, not the sum).
+// An AP's local APIC: enabled (spurious vector set), its timer ticking at the boot CPU's rate
+// (for preemption); timer_ticks counts the boot CPU's ticks only, not the sum.
 void lapic_init_ap();
 // Inter-processor interrupts through the ICR. Each waits, bounded, for the previous send to leave
 // (delivery status idle) and returns false if the LAPIC stayed busy (the caller reports it).

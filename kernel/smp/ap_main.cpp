@@ -13,6 +13,7 @@
 #include "kernel/arch/x86_64/interrupt_frame.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/drivers/lapic.h"
+#include "kernel/sched/thread.h"
 #include "kernel/smp/cpu_work.h"
 
 extern "C" [[noreturn]] void ap_main(uint64_t cpu) {
@@ -21,6 +22,7 @@ extern "C" [[noreturn]] void ap_main(uint64_t cpu) {
   arch::gdt_init(id, arch::g_percpu[id].ist_top);
   arch::percpu_install(id);
   arch::idt_load();
+  sched::init_cpu();  // this context (the idle loop to be) is the CPU's thread 0
   drivers::lapic_init_ap();
   arch::g_percpu[id].online.store(true, std::memory_order_release);
   smp::idle_loop();

@@ -9,6 +9,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/lib/platform.h"
+#include "kernel/sched/thread.h"
 #include "kernel/smp/ap_boot.h"
 
 namespace glass::smp {
@@ -71,6 +72,7 @@ bool wait_work(unsigned cpu, uint64_t timeout_us) {
 void idle_loop() {
   Mailbox& m = g_box[arch::this_cpu_id()];
   for (;;) {
+    if (sched::others_ready()) sched::yield();  // threads first: this loop is thread 0
     cpu::cli();
     const uint64_t posted = m.posted.load(std::memory_order_acquire);
     if (posted != m.done.load(std::memory_order_relaxed)) {
@@ -80,7 +82,8 @@ void idle_loop() {
       (void)drivers::lapic_send_ipi(static_cast<uint8_t>(m.poster_apic), arch::kVectorIpiWake);
       continue;
     }
-    cpu::sti_hlt();  // a wake IPI after the check above still ends this hlt
+    if (!sched::others_ready()) cpu::sti_hlt();  // a wake IPI after the checks ends this hlt
+    cpu::sti();
   }
 }
 

@@ -15,6 +15,7 @@
 #include "kernel/base/shutdown.h"
 #include "kernel/drivers/lapic.h"
 #include "kernel/ktest/runner.h"
+#include "kernel/sched/thread.h"
 #include "kernel/smp/cpu_snapshot.h"
 #include "mm/virt/address_space.h"
 
@@ -22,6 +23,7 @@ extern "C" void interrupt_dispatch(glass::arch::InterruptFrame* frame) {
   using namespace glass;
   if (frame->vector == arch::kVectorTimer) {
     drivers::lapic_on_timer_tick();
+    sched::on_timer_tick();  // after the EOI: it may switch threads
     return;
   }
   if (frame->vector == arch::kVectorSpurious) return;
