@@ -50,6 +50,7 @@ struct Cpu {
   Thread boot;                // the CPU's original context, its thread 0
   Thread* dead_prev = nullptr;
   bool in_schedule = false;  // halted inside schedule(): the tick wakes, never preempts
+  unsigned preempt_off = 0;  // only this CPU touches it
   std::atomic<uint64_t> switches{0};
 };
 
@@ -269,6 +270,18 @@ void sleep_ticks(uint64_t ticks) {
   platform::irq_restore(irq);
 }
 
+void preempt_off() {
+  const uintptr_t irq = platform::irq_save();
+  ++g_cpu[arch::this_cpu_id()].preempt_off;
+  platform::irq_restore(irq);
+}
+
+void preempt_on() {
+  const uintptr_t irq = platform::irq_save();
+  --g_cpu[arch::this_cpu_id()].preempt_off;
+  platform::irq_restore(irq);
+}
+
 uint64_t switches(unsigned cpu) {
   return cpu < arch::kMaxCpus ? g_cpu[cpu].switches.load(std::memory_order_relaxed) : 0;
 }
@@ -296,7 +309,8 @@ void on_timer_tick() {
         p = &t->next;
       }
     }
-    preempt = !c.in_schedule && c.ready_head != nullptr && c.current->state.load() == kRunning;
+    preempt = !c.in_schedule && c.preempt_off == 0 && c.ready_head != nullptr &&
+              c.current->state.load() == kRunning;
   }
   if (preempt) schedule();
 }

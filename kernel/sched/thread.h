@@ -52,6 +52,10 @@ class WaitQueue {
   bool signalled_ TA_GUARDED(lock_) = false;
 };
 
+// While preemption is off on this CPU (nested), the tick never switches threads: for waits that
+// halt with interrupts on but hold a per-CPU resource (a shootdown's request slot).
+void preempt_off();
+void preempt_on();
 // This CPU's original context becomes its thread 0 (kernel_start, ap_main: before its timer).
 void init_cpu();
 // Timer interrupt (every CPU, after its EOI): wakes sleepers due and preempts. Interrupts off.

@@ -12,6 +12,7 @@
 #include "kernel/drivers/tsc.h"
 #include "kernel/lib/panic.h"
 #include "kernel/lib/platform.h"
+#include "kernel/sched/thread.h"
 #include "kernel/smp/ap_boot.h"
 #include "kernel/smp/cpu_snapshot.h"
 #include "mm/phys/platform.h"
@@ -67,8 +68,11 @@ void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) 
   // This CPU's slot must not be refilled by an interrupt handler while we wait on it.
   const uintptr_t irq = platform::irq_save();
   const unsigned self = arch::this_cpu_id();
+  // Halting below lets the tick in: it must not run another thread that would refill our slot.
+  sched::preempt_off();
   targets &= ~(uint64_t{1} << self);
   if (targets == 0) {
+    sched::preempt_on();
     platform::irq_restore(irq);
     return;
   }
@@ -120,6 +124,7 @@ void shootdown(uint64_t targets, const uint64_t* pages, size_t count, bool all) 
       panic("smp: TLB shootdown from CPU %u: a CPU took the request but never finished it", self);
     }
   }
+  sched::preempt_on();
   platform::irq_restore(irq);
 }
 
