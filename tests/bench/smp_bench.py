@@ -1,7 +1,7 @@
 """./glass bench smp: SMP figures from demo=smpbench (kernel/core/demo_smpbench.cpp) in QEMU:
 - smp_disjoint_cursors_2cpu_vs_1cpu (>= 1.7): map/unmap throughput on disjoint ranges with two
-  CPUs working at once against one (booted with -smp 2; every unmap pays its shootdown to the
-  other CPU). QEMU's TCG runs one host thread per vCPU, and the host has 2 cores: nothing beyond
+  CPUs working at once against one (booted with -smp 2; CPU 1 spins while CPU 0 works alone; every
+  unmap pays its shootdown to the other CPU). QEMU's TCG runs one host thread per vCPU, and the host has 2 cores: nothing beyond
   2 can scale, and other load on the host shows here;
 - smp_shootdown_vs_local_flush and smp_shootdown3_vs_local_flush ("goal none": a figure to read,
   no goal yet): a one-page shootdown to 1 and to 3 other
