@@ -167,6 +167,9 @@ SmpReport start_aps(uint64_t avoid_phys, uint64_t avoid_len) {
     }
     const Result<void> started = start_cpu(r.up, apic, kReportTimeoutUs, !inited[i]);
     if (started.is_ok()) {
+      kprintf_verbose("smp: CPU %u up (APIC id %u), kernel stack %#lx-%#lx above a guard page\n",
+                      r.up, apic, arch::g_percpu[r.up].stack_top - arch::kApStackBytes,
+                      arch::g_percpu[r.up].stack_top);
       ++r.up;
       g_online.store(r.up, std::memory_order_release);
     } else {
