@@ -1,6 +1,7 @@
 // Backtrace walker; see backtrace.h.
 #include "kernel/base/backtrace.h"
 
+#include "kernel/arch/x86_64/ap_stacks.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/lib/format.h"
@@ -15,7 +16,8 @@ bool plausible_frame(uint64_t rbp) {
   if (rbp == 0 || (rbp & 7) != 0) return false;
   auto lo = reinterpret_cast<uint64_t>(boot_kernel_stack_bottom);
   auto hi = reinterpret_cast<uint64_t>(boot_kernel_stack_top);
-  return (rbp >= lo && rbp + 16 <= hi) || arch::address_on_ist_stack(rbp);
+  return (rbp >= lo && rbp + 16 <= hi) || arch::address_on_ist_stack(rbp) ||
+         arch::address_on_ap_stack(rbp);
 }
 
 }  // namespace

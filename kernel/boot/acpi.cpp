@@ -7,7 +7,8 @@ namespace {
 constexpr size_t kHeaderSize = 36;             // every system description table starts with this
 constexpr size_t kMadtFixed = 44;              // header + local APIC address + flags
 constexpr uint32_t kMaxTableBytes = 1u << 20;  // far above any real MADT/XSDT: a sanity bound
-constexpr uint8_t kMadtIoApic = 1, kMadtOverride = 2;
+constexpr uint8_t kMadtLocalApic = 0, kMadtIoApic = 1, kMadtOverride = 2;
+constexpr uint32_t kLapicEnabled = 1;  // clear: absent (a hot-plug slot), not to be started
 constexpr uint32_t kMadtPcatCompat = 1;
 
 uint32_t le32(const uint8_t* p) {
@@ -87,6 +88,44 @@ Result<Table> find_madt(const mb2::Rsdp& rsdp, PhysView view, void* ctx, const c
 }
 
 }  // namespace
+
+Result<CpuList> find_cpus(const mb2::Rsdp& rsdp, PhysView view, void* ctx, const char** why) {
+  const char* unused = nullptr;
+  if (why == nullptr) why = &unused;
+  const Table madt = TRY(find_madt(rsdp, view, ctx, why));
+  if (madt.length < kMadtFixed) {
+    *why = "MADT too short";
+    return Error::kMalformed;
+  }
+  CpuList cpus;
+  for (size_t off = kMadtFixed; off + 2 <= madt.length;) {
+    const uint8_t type = madt.p[off], len = madt.p[off + 1];
+    if (len < 2 || off + len > madt.length) {
+      *why = "MADT entry length out of range";
+      return Error::kMalformed;
+    }
+    if (type == kMadtLocalApic) {
+      if (len < 8) {
+        *why = "MADT processor local APIC entry too short";
+        return Error::kMalformed;
+      }
+      const uint32_t flags = le32(madt.p + off + 4);
+      if ((flags & kLapicEnabled) == 0) {
+        ++cpus.disabled;
+      } else if (cpus.count == CpuList::kMaxListedCpus) {
+        ++cpus.dropped;
+      } else {
+        cpus.apic_ids[cpus.count++] = madt.p[off + 3];
+      }
+    }
+    off += len;
+  }
+  if (cpus.count == 0) {
+    *why = "the MADT lists no usable processor";
+    return Error::kNotFound;
+  }
+  return cpus;
+}
 
 Result<IsaRoute> find_isa_route(const mb2::Rsdp& rsdp, uint8_t irq, PhysView view, void* ctx,
                                 const char** why) {

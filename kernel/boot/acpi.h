@@ -1,6 +1,7 @@
 // ACPI, only as far as the kernel needs it: from the RSDP the boot loader handed over, through the
 // RSDT or XSDT, to the MADT's I/O APICs and interrupt source overrides, to find where an ISA IRQ
-// arrives (which I/O APIC, which input, which polarity and trigger).
+// arrives (which I/O APIC, which input, which polarity and trigger), and to the MADT's processor
+// local APICs, to know which CPUs there are to start.
 //
 // Invariants: every table is untrusted input. Nothing is read before its header says it is that
 // long and the reader (PhysView) says those bytes are readable; every checksum is verified; any
@@ -37,5 +38,19 @@ struct IsaRoute {
 // "no RSDP", "MADT checksum mismatch", "no I/O APIC serves GSI 3".
 [[nodiscard]] Result<IsaRoute> find_isa_route(const mb2::Rsdp& rsdp, uint8_t irq, PhysView view,
                                               void* ctx, const char** why);
+
+// The CPUs the MADT lists (processor local APIC entries), in table order. A CPU whose flags say
+// not enabled (an absent or hot-plug slot) is counted in `disabled` and not listed; CPUs beyond
+// kMaxListedCpus are counted in `dropped`.
+struct CpuList {
+  static constexpr unsigned kMaxListedCpus = 32;
+  uint8_t apic_ids[kMaxListedCpus] = {};
+  unsigned count = 0;
+  unsigned disabled = 0;
+  unsigned dropped = 0;
+};
+// The MADT's CPUs. On error, *why names the problem (static text), as for find_isa_route.
+[[nodiscard]] Result<CpuList> find_cpus(const mb2::Rsdp& rsdp, PhysView view, void* ctx,
+                                        const char** why);
 
 }  // namespace glass::acpi

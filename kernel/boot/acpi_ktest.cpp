@@ -1,7 +1,9 @@
 // ACPI's ISA route lookup against synthetic tables: an override's GSI, polarity and trigger are
 // honoured, an IRQ without one keeps the ISA defaults, and every kind of damage (bad checksums,
 // a missing MADT or I/O APIC, entry lengths that lie, tables beyond what is readable) is an error
-// with a reason, never a crash or a guess. The real tables are checked by com2_rx's tests.
+// with a reason, never a crash or a guess; the MADT's CPUs are its enabled local APICs in table
+// order, disabled ones and those beyond the list counted. The real tables are checked by com2_rx's
+// tests (routes) and smp's (CPUs).
 #include "kernel/boot/acpi.h"
 #include "kernel/ktest/ktest.h"
 
@@ -141,6 +143,80 @@ KTEST(acpi, damaged_tables_are_refused_with_a_reason) {
   f = Fake{};
   build(f);
   KEXPECT(find_isa_route(rsdp_of(f), 16, view, &f, &why).is_error());
+}
+
+}  // namespace glass::acpi
+
+namespace glass::acpi {
+namespace {
+
+// build()'s tables (an I/O APIC, no override) plus one processor local APIC entry per
+// {apic id, flags}, `len` bytes each (8 is the spec's). Returns the MADT's length.
+uint32_t build_cpus(Fake& f, const uint8_t (*cpus)[2], unsigned n, uint8_t len = 8) {
+  uint32_t madt_len = build(f, true, false);
+  uint8_t* m = f.mem + kMadt;
+  for (unsigned i = 0; i < n; ++i) {
+    uint8_t* e = m + madt_len;
+    e[0] = 0, e[1] = len, e[2] = static_cast<uint8_t>(i), e[3] = cpus[i][0];
+    if (len >= 8) put32(e + 4, cpus[i][1]);
+    madt_len += len;
+  }
+  header(m, "APIC", madt_len);
+  fix_sum(m, madt_len, 9);
+  return madt_len;
+}
+
+}  // namespace
+
+KTEST(acpi, madt_cpus_are_the_enabled_local_apics_in_table_order) {
+  static Fake f;
+  f = Fake{};
+  const uint8_t cpus[][2] = {{0, 1}, {1, 0}, {5, 1}, {3, 1}};  // APIC 1: an absent hot-plug slot
+  build_cpus(f, cpus, 4);
+  const char* why = nullptr;
+  auto r = find_cpus(rsdp_of(f), view, &f, &why);
+  KASSERT(r.is_ok());
+  KEXPECT_EQ(r.value().count, 3u);
+  KEXPECT_EQ(r.value().apic_ids[0], 0u);
+  KEXPECT_EQ(r.value().apic_ids[1], 5u);
+  KEXPECT_EQ(r.value().apic_ids[2], 3u);
+  KEXPECT_EQ(r.value().disabled, 1u);
+  KEXPECT_EQ(r.value().dropped, 0u);
+}
+
+KTEST(acpi, madt_cpus_beyond_the_list_are_counted_not_dropped_silently) {
+  static Fake f;
+  f = Fake{};
+  uint8_t cpus[CpuList::kMaxListedCpus + 8][2];
+  for (unsigned i = 0; i < sizeof cpus / sizeof cpus[0]; ++i) {
+    cpus[i][0] = static_cast<uint8_t>(i), cpus[i][1] = 1;
+  }
+  build_cpus(f, cpus, sizeof cpus / sizeof cpus[0]);
+  auto r = find_cpus(rsdp_of(f), view, &f, nullptr);
+  KASSERT(r.is_ok());
+  KEXPECT_EQ(r.value().count, CpuList::kMaxListedCpus);
+  KEXPECT_EQ(r.value().dropped, 8u);
+}
+
+KTEST(acpi, madt_without_usable_cpus_or_with_short_entries_is_refused_with_a_reason) {
+  static Fake f;
+  const char* why = nullptr;
+  f = Fake{};
+  const uint8_t none[][2] = {{0, 0}};
+  build_cpus(f, none, 1);
+  KEXPECT(find_cpus(rsdp_of(f), view, &f, &why).is_error());
+  KEXPECT(__builtin_strstr(why, "no usable processor") != nullptr);
+  f = Fake{};
+  const uint8_t one[][2] = {{0, 1}};
+  build_cpus(f, one, 1, 6);  // shorter than a local APIC entry
+  KEXPECT(find_cpus(rsdp_of(f), view, &f, &why).is_error());
+  KEXPECT(__builtin_strstr(why, "local APIC entry too short") != nullptr);
+  f = Fake{};
+  build_cpus(f, one, 1);
+  f.mem[kMadt + 44] ^= 0x10;  // checksum no longer matches
+  KEXPECT(find_cpus(rsdp_of(f), view, &f, &why).is_error());
+  KEXPECT(__builtin_strstr(why, "MADT checksum") != nullptr);
+  KEXPECT(find_cpus(mb2::Rsdp{}, view, &f, &why).is_error());
 }
 
 }  // namespace glass::acpi

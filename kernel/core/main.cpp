@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/early_paging.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/base/backtrace.h"
 #include "kernel/base/boot_info.h"
 #include "kernel/base/kprintf.h"
@@ -25,6 +26,8 @@
 #include "kernel/ktest/runner.h"
 #include "kernel/lib/fail_inject.h"
 #include "kernel/lib/panic.h"
+#include "kernel/sched/thread.h"
+#include "kernel/smp/ap_boot.h"
 #include "kernel/telemetry/telemetry.h"
 #include "mm/mm.h"
 #include "mm/virt/kernel_space.h"
@@ -139,6 +142,7 @@ void load_symbols(const mb2::BootInfo& info) {
 }  // namespace
 
 [[noreturn]] void kernel_start(uint32_t magic, uint64_t info_phys) {
+  arch::percpu_install(0);  // before anything asks which CPU this is (locks, telemetry)
   (void)drivers::com1().init();
   (void)drivers::com2().init();
   // Telemetry hears the console from the first line on (it keeps lines until a host attaches)
@@ -147,6 +151,8 @@ void load_symbols(const mb2::BootInfo& info) {
   set_before_panic_exit(telemetry::panic_flush);
   run_constructors();
   arch::gdt_init();
+  arch::percpu_install(0);  // again: loading GS in gdt_init may have cleared its base
+  sched::init_cpu();        // this context is the boot CPU's thread 0
   arch::idt_init();
   kprintf("\nGlass %s - a see-through teaching kernel (x86-64, C++20)\n", kVersion);
 
@@ -211,12 +217,15 @@ void load_symbols(const mb2::BootInfo& info) {
             tsc.trusted ? "ok" : "untrusted", lapic.trusted ? "ok" : "untrusted");
   }
   report_disk();
+  // After the LAPIC (an AP's start is timed by the TSC and sent through this CPU's LAPIC).
+  (void)smp::start_aps(info_phys, info.total_size);
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),
                   kernel_symbols().loaded() ? "" : " (module missing: backtraces show addresses)");
 
   const uint64_t init_us = drivers::tsc_to_us(cpu::rdtsc() - glass_boot_tsc);
-  kprintf("GLASS READY init_us=%lu ram_mib=%lu free_mib=%lu cpus=1 tsc_khz=%lu lapic_khz=%lu\n",
-          init_us, mem.usable_bytes >> 20, mm::free_frames() >> 8, khz, lapic.khz);
+  kprintf("GLASS READY init_us=%lu ram_mib=%lu free_mib=%lu cpus=%u tsc_khz=%lu lapic_khz=%lu\n",
+          init_us, mem.usable_bytes >> 20, mm::free_frames() >> 8, smp::cpus_online(), khz,
+          lapic.khz);
 
   if (cmdline.ktest[0] != '\0') kernel_exit(ktest::run(cmdline.ktest));
   if (cmdline.demo[0] != '\0') {

@@ -1,14 +1,17 @@
 // The kernel's implementation of the platform seam (kernel/lib/platform.h).
-// Invariant: single CPU for now (SMP bring-up is later work), so current_cpu() is 0; everything
-// here is callable with interrupts off and from a panic.
+// Invariant: current_cpu() is the dense per-CPU id read through GS (kernel/arch/x86_64/percpu.h),
+// valid from kernel_start's first line on every CPU; everything here is callable with interrupts
+// off and from a panic.
 #include "kernel/lib/platform.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/base/backtrace.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/shutdown.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/ktest/runner.h"
+#include "kernel/smp/shootdown.h"
 #include "kernel/telemetry/telemetry.h"
 
 namespace glass {
@@ -17,6 +20,9 @@ namespace platform {
 
 void cpu_relax() {
   cpu::pause();
+  // Every spin loop answers TLB shootdowns, so spinning with interrupts off (a SpinGuard) on a
+  // lock whose holder waits for this CPU's flush cannot deadlock (kernel/smp/shootdown.h).
+  smp::shootdown_poll();
 }
 
 uintptr_t irq_save() {
@@ -30,7 +36,7 @@ void irq_restore(uintptr_t token) {
 }
 
 unsigned current_cpu() {
-  return 0;
+  return arch::this_cpu_id();
 }
 
 void console_write(const char* s, size_t n) {

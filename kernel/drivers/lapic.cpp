@@ -5,6 +5,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupt_frame.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/lib/robust_estimate.h"
 #include "mm/virt/layout.h"
@@ -13,7 +14,10 @@ namespace glass::drivers {
 namespace {
 constexpr uint32_t kRegId = 0x20, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer = 0x320,
                    kRegInitCount = 0x380, kRegCurCount = 0x390, kRegDivide = 0x3e0;
+constexpr uint32_t kRegIcrLow = 0x300, kRegIcrHigh = 0x310;
 constexpr uint32_t kLvtMasked = 1u << 16, kLvtPeriodic = 1u << 17;
+constexpr uint32_t kIcrNmi = 4u << 8, kIcrInit = 5u << 8, kIcrStartup = 6u << 8,
+                   kIcrPending = 1u << 12, kIcrAssert = 1u << 14;
 
 volatile uint32_t* g_lapic = nullptr;
 std::atomic<uint64_t> g_ticks{0};
@@ -58,6 +62,45 @@ LapicCalibration lapic_init(uint32_t hz) {
   return LapicCalibration{khz, e.samples, e.rejected, e.ok};
 }
 
+void lapic_init_ap() {
+  const uint64_t base = cpu::rdmsr(cpu::kMsrApicBase);
+  cpu::wrmsr(cpu::kMsrApicBase, base | (1u << 11));
+  write_reg(kRegSvr, 0x100 | arch::kVectorSpurious);
+  // The boot CPU's calibration holds here too (one bus clock): the same tick, for preemption.
+  write_reg(kRegDivide, 0x3);
+  write_reg(kRegLvtTimer, kLvtPeriodic | arch::kVectorTimer);
+  write_reg(kRegInitCount, g_initial_count);
+}
+
+namespace {
+// Writes the ICR (high half first: writing the low half sends) once the previous IPI has left.
+// Bounded: 1 ms of TSC time (under TCG the bit clears at once; a stuck bit is a broken LAPIC).
+bool send_icr(uint8_t apic_id, uint32_t low) {
+  const uint64_t ticks = tsc_khz() == 0 ? 1'000'000 : tsc_khz();  // 1 ms
+  const uint64_t start = cpu::rdtsc();
+  while ((read_reg(kRegIcrLow) & kIcrPending) != 0) {
+    if (cpu::rdtsc() - start > ticks) return false;
+    cpu::pause();
+  }
+  write_reg(kRegIcrHigh, static_cast<uint32_t>(apic_id) << 24);
+  write_reg(kRegIcrLow, low);
+  return true;
+}
+}  // namespace
+
+bool lapic_send_init(uint8_t apic_id) {
+  return send_icr(apic_id, kIcrInit | kIcrAssert);
+}
+bool lapic_send_startup(uint8_t apic_id, uint8_t page) {
+  return send_icr(apic_id, kIcrStartup | kIcrAssert | page);
+}
+bool lapic_send_ipi(uint8_t apic_id, uint8_t vector) {
+  return send_icr(apic_id, kIcrAssert | vector);
+}
+bool lapic_send_nmi(uint8_t apic_id) {
+  return send_icr(apic_id, kIcrNmi | kIcrAssert);
+}
+
 uint64_t lapic_timer_khz() {
   return g_khz;
 }
@@ -78,7 +121,7 @@ uint32_t timer_hz() {
 }
 
 void lapic_on_timer_tick() {
-  g_ticks.fetch_add(1, std::memory_order_relaxed);
+  if (arch::this_cpu_id() == 0) g_ticks.fetch_add(1, std::memory_order_relaxed);
   lapic_eoi();
 }
 

@@ -1,4 +1,6 @@
-// Local APIC: the periodic timer tick (vector 32) and end-of-interrupt.
+// Local APIC: the periodic timer tick (vector 32), end-of-interrupt and inter-processor
+// interrupts (INIT, SIPI, fixed vectors) through the ICR. Every CPU has its own LAPIC at the same
+// physical address: the registers reached are always the calling CPU's.
 // Invariant: the tick counter is written only by the timer interrupt on this CPU and read
 // anywhere with a relaxed atomic load; the LAPIC registers are reached through the direct map
 // (uncached, see early_paging).
@@ -26,6 +28,15 @@ LapicCalibration lapic_init(uint32_t hz);
 [[nodiscard]] uint32_t timer_hz();
 void lapic_on_timer_tick();
 void lapic_eoi();
+// An AP's local APIC: enabled (spurious vector set), its timer ticking at the boot CPU's rate
+// (for preemption); timer_ticks counts the boot CPU's ticks only, not the sum.
+void lapic_init_ap();
+// Inter-processor interrupts through the ICR. Each waits, bounded, for the previous send to leave
+// (delivery status idle) and returns false if the LAPIC stayed busy (the caller reports it).
+[[nodiscard]] bool lapic_send_init(uint8_t apic_id);
+[[nodiscard]] bool lapic_send_startup(uint8_t apic_id, uint8_t page);  // SIPI: start at page*4K
+[[nodiscard]] bool lapic_send_ipi(uint8_t apic_id, uint8_t vector);
+[[nodiscard]] bool lapic_send_nmi(uint8_t apic_id);  // arrives even with interrupts off
 // This CPU's local APIC id (the destination an I/O APIC entry names to reach it).
 [[nodiscard]] uint8_t lapic_id();
 

@@ -161,10 +161,12 @@ const Space* spaces() {
 uint64_t registry_overflows() {
   return recorder::registry_overflows();
 }
-// One CPU for now: the hooks reach ring 0 without asking which CPU they run on.
+// Each CPU records into its own ring (the hooks index g_rings by the per-CPU id): a ring has one
+// producer. Only ring 0 has storage so far, so an AP's records are refused by its empty ring and
+// counted nowhere (docs/smp.md: per-CPU ring storage is still to come).
 void set_recording(bool on) {
   if (on)
-    recorder::start(g_rings, false);
+    recorder::start(g_rings, true);
   else
     recorder::stop();
 }

@@ -1,4 +1,4 @@
-"""./glass bench [boot] [mm] [pt] [telemetry] [inspector]: benchmarks print human tables and, last, one line per ratio:
+"""./glass bench [boot] [mm] [pt] [telemetry] [inspector] [block] [smp]: benchmarks print human tables and, last, one line per ratio:
     RATIO <name> <value> goal <op><target>
 where value = ours / a baseline measured in the same run. Benchmarks are never tests: nothing here
 fails a build; the closing lines are read by people and by CI logs.
@@ -19,7 +19,7 @@ BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 def available():
     """'boot' plus one name per tests/bench/<name>_bench.cpp (each a Google Benchmark binary)."""
     names = sorted(f[:-len('_bench.cpp')] for f in os.listdir(BENCH_DIR) if f.endswith('_bench.cpp'))
-    return ['boot'] + names + ['telemetry', 'block']  # 'inspector' comes from inspector_bench.cpp
+    return ['boot'] + names + ['telemetry', 'block', 'smp']  # 'inspector': inspector_bench.cpp
 
 
 def bench_boot(a, ratios):
@@ -84,6 +84,13 @@ def bench_block(a, ratios):
     block_bench.run(a, ratios)
 
 
+def bench_smp(a, ratios):
+    """tests/bench/smp_bench.py: demo=smpbench in QEMU at -smp 2 and -smp 4."""
+    sys.path.insert(0, BENCH_DIR)
+    import smp_bench
+    smp_bench.run(a, ratios)
+
+
 def bench_inspector(a, ratios):
     """tests/bench/inspector_bench.py: glass-inspect replaying 100k pages / 1M frames under Xvfb."""
     sys.path.insert(0, BENCH_DIR)
@@ -108,6 +115,8 @@ def run(a):
             bench_inspector(a, ratios)
         elif n == 'block':
             bench_block(a, ratios)
+        elif n == 'smp':
+            bench_smp(a, ratios)
         else:
             bench_binary(n, ratios)
         print()

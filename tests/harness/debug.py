@@ -26,7 +26,7 @@ def run(a):
     build.scons(['kernel'])
     iso = qemu.iso_for(a.cmdline)
     port = free_port()
-    args = qemu.qemu_args(iso, mem=a.mem, accel='tcg', gdb_port=port)
+    args = qemu.qemu_args(iso, mem=a.mem, accel='tcg', gdb_port=port, smp=a.smp)
     os.makedirs(RUN_DIR, exist_ok=True)
     console_log = os.path.join(RUN_DIR, 'debug-console.log')
     with open(console_log, 'w') as console:

@@ -4,8 +4,10 @@ Each check boots the real ISO in QEMU (or runs ./glass itself) and looks only at
 would see: console lines, exit status. The selftest_* kernel suites fail or crash on purpose; the
 checks here prove the harness reports them (named, with the decode) instead of passing or hanging.
 """
+import contextlib
 import glob
 import importlib
+import io
 import os
 import re
 import subprocess
@@ -21,12 +23,13 @@ GLASS = os.path.join(ROOT, 'glass')
 NESTED_ENV = dict(os.environ, GLASS_SKIP_BUILD='1')
 
 
-def boot_with(cmdline, accel, mem='512M', timeout=60.0):
-    return qemu.boot(qemu.iso_for(cmdline), mem=mem, accel=accel, timeout=timeout)
+def boot_with(cmdline, accel, mem='512M', timeout=60.0, smp=1):
+    return qemu.boot(qemu.iso_for(cmdline), mem=mem, accel=accel, timeout=timeout, smp=smp)
 
 
 def check_boot_to_ready(accel):
-    r = boot_with('exit_after_ready', accel)
+    # As `./glass run` boots: 4 CPUs, every one of them reporting (docs/smp.md).
+    r = boot_with('exit_after_ready', accel, smp=qemu.DEFAULT_RUN_CPUS)
     text = '\n'.join(r.lines)
     problems = []
     if not any(ln.startswith('Glass ') for ln in r.lines):
@@ -38,6 +41,10 @@ def check_boot_to_ready(accel):
     ready = r.ready_line()
     if ready is None or not re.search(r'init_us=\d+', ready):
         problems.append('no machine-readable ready line')
+    cpus = qemu.DEFAULT_RUN_CPUS
+    if not any(ln.startswith(f'smp: {cpus} of {cpus} CPUs up') for ln in r.lines) \
+            or f' cpus={cpus} ' not in (ready or ''):
+        problems.append(f'not every CPU reported: no "smp: {cpus} of {cpus} CPUs up" and cpus={cpus}')
     if 'disk: no virtio-blk device attached' not in r.lines:  # a boot with no disk says so
         problems.append('no "disk: no virtio-blk device attached" line')
     if r.kernel_exit != 'success':
@@ -127,6 +134,24 @@ def check_cli_bad_input(_accel):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=NESTED_ENV)
     if p.returncode == 0 or 'characters other than' not in p.stdout:
         problems.append(f'unsafe --cmdline accepted: exit {p.returncode} {p.stdout[-200:]!r}')
+    # --smp: every bad value through the parser itself (in-process: each ./glass run costs its
+    # package check), one through the real command line.
+    import glass
+    for smp, want in (('0', 'at least one CPU'), ('x', 'not a number of CPUs'),
+                      ('9', 'at most 8 CPUs')):
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                glass.parser().parse_args(['run', '--smp', smp])
+            problems.append(f'--smp {smp} accepted')
+        except SystemExit as e:
+            if e.code != 2 or want not in err.getvalue():
+                problems.append(f'--smp {smp}: exit {e.code} {err.getvalue()[-200:]!r}')
+    p = subprocess.run([GLASS, 'run', '--no-gui', '--exit-after-ready', '--smp', '0'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       stdin=subprocess.DEVNULL, env=NESTED_ENV)
+    if p.returncode != 2 or 'at least one CPU' not in p.stdout or 'booting' in p.stdout:
+        problems.append(f'./glass run --smp 0: exit {p.returncode} {p.stdout[-200:]!r}')
     return not problems, '\n'.join(problems)
 
 
@@ -296,7 +321,7 @@ def check_debug_batch(_accel):
 
 
 CHECKS = [
-    ('boot prints banner, summary and ready line, exits 0', check_boot_to_ready),
+    ('boot prints banner, summary and ready line, every CPU up, exits 0', check_boot_to_ready),
     ('unknown kernel option warns and boot continues', check_unknown_option_warns),
     ('./glass run exits 0 when the kernel exits with success', check_run_exit_status),
     ('a failing ktest fails the run and is named', check_failure_is_reported),
@@ -304,7 +329,7 @@ CHECKS = [
     ('a hung ktest run times out with the last console lines', check_hang_times_out),
     ('an unexpected #PF in a ktest is decoded (cr2, error bits)', check_fault_is_decoded),
     ('./glass test exits 1 and names a failing ktest', check_glass_test_fails_on_a_failing_ktest),
-    ('./glass rejects unknown commands, flags and unsafe cmdlines', check_cli_bad_input),
+    ('./glass rejects unknown commands, flags, unsafe cmdlines and bad --smp', check_cli_bad_input),
     ('a disk image is attached as virtio-blk; damaged ones are refused',
      check_disk_is_attached_and_bad_images_refused),
     ('a disk written in one boot reads back in the next and on the host',

@@ -23,6 +23,16 @@ def add_boot_options(p, default_cmdline=''):
                    help='kernel command line, e.g. "ktest=all" or "demo=list quiet"')
     p.add_argument('--accel', choices=['auto', 'tcg', 'kvm'], default='auto',
                    help='QEMU accelerator; auto = KVM only if a probe shows it works')
+    p.add_argument('--smp', default=qemu.DEFAULT_RUN_CPUS, type=smp_arg, metavar='N',
+                   help=f'CPUs (1..{qemu.MAX_CPUS}; default {qemu.DEFAULT_RUN_CPUS})')
+
+
+def smp_arg(value):
+    """--smp, checked while parsing: a bad value is refused at once, before any setup or build."""
+    try:
+        return qemu.parse_smp(value)
+    except HarnessError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def parser():
@@ -142,7 +152,7 @@ def cmd_run(a):
     sock = os.path.join(qemu.RUN_DIR, 'telemetry.sock')
     if a.exit_after_ready:
         result = qemu.boot(iso, mem=a.mem, accel=accel, timeout=a.timeout, echo=True,
-                           telemetry_socket=sock, disk=disk)
+                           telemetry_socket=sock, disk=disk, smp=a.smp)
         if result.qemu_error or result.grub_error:
             print(f'glass: {result.kernel_exit}', file=sys.stderr)
             return 1
@@ -155,10 +165,10 @@ def cmd_run(a):
         return 0 if result.kernel_exit == 'success' else 1
     if gui:
         start_inspector(sock)
-    print(f'glass: booting ({accel}, {a.mem}); telemetry socket {os.path.relpath(sock)}; '
+    print(f'glass: booting ({accel}, {a.mem}, {a.smp} CPUs); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True,
-                          disk=disk)
+                          disk=disk, smp=a.smp)
     rc, err = run_forwarding_stderr(args)
     # QEMU's "could not start" status is 1, the kernel's success code: its message decides.
     start_error = qemu.qemu_start_error(rc, err, [], require_message=True)

@@ -40,6 +40,11 @@ READY_PREFIX = 'GLASS READY'
 # a reason (README "Requirements"). Below it GRUB itself may fail to load the kernel (about 3.3 MiB).
 MIN_MEMORY = '6M'
 
+# CPUs: the kernel drives at most arch::kMaxCpus (kernel/arch/x86_64/percpu.h), each with its
+# stacks in the kernel image; the q35 machine model would take up to 288. `run` boots 4.
+MAX_CPUS = 8
+DEFAULT_RUN_CPUS = 4
+
 # Kernel exit codes (kernel/base/shutdown.h) as QEMU reports them.
 EXIT_NAMES = {1: 'success', 3: 'tests failed', 5: 'panic'}
 
@@ -66,6 +71,21 @@ def parse_mem_bytes(mem):
     if n < _mem_bytes(MIN_MEMORY):
         raise HarnessError(f'--mem {mem}: Glass needs at least {MIN_MEMORY} of guest RAM '
                            f'(README "Requirements")')
+    return n
+
+
+def parse_smp(value):
+    """The CPU count for QEMU -smp from a --smp value, or HarnessError with a one-line reason:
+    not a whole number, zero, or more than Glass drives."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise HarnessError(f'--smp {value!r}: not a number of CPUs (use e.g. --smp 2)')
+    n = int(text)
+    if n < 1:
+        raise HarnessError(f'--smp {value}: at least one CPU is needed')
+    if n > MAX_CPUS:
+        raise HarnessError(f'--smp {value}: Glass drives at most {MAX_CPUS} CPUs '
+                           '(arch::kMaxCpus in kernel/arch/x86_64/percpu.h)')
     return n
 
 
@@ -188,7 +208,8 @@ def disk_args(path):
 
 
 def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=False,
-              gdb_port=None, monitor_socket=None, check_mem=True, disk=None):
+              gdb_port=None, monitor_socket=None, check_mem=True, disk=None, smp=1):
+    smp = parse_smp(smp)
     if check_mem:  # off only for the e2e check that boots below the minimum on purpose
         parse_mem_bytes(mem)
     require_tool('qemu-system-x86_64', 'qemu-system-x86')
@@ -196,7 +217,7 @@ def qemu_args(iso, mem='512M', accel='tcg', telemetry_socket=None, interactive=F
         raise HarnessError(f'ISO {os.path.relpath(iso, ROOT)} is missing: build first')
     args = ['qemu-system-x86_64', '-machine', 'q35', '-accel', accel,
             '-cpu', 'host' if accel == 'kvm' else 'max',
-            '-m', mem, '-smp', '1', '-no-reboot', '-display', 'none', '-vga', 'none',
+            '-m', mem, '-smp', str(smp), '-no-reboot', '-display', 'none', '-vga', 'none',
             '-nodefaults', '-drive', f'file={iso},media=cdrom,if=ide,format=raw,readonly=on',
             '-boot', 'd', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
     if disk:
@@ -281,15 +302,15 @@ GRUB_ERROR_RE = re.compile(r'error: ([^.\x1b]*)')
 
 
 def boot(iso, mem='512M', accel='tcg', timeout=60.0, stop_at_ready=False, echo=False,
-         telemetry_socket=None, monitor_socket=None, check_mem=True, disk=None, on_line=None,
-         stop=None):
+         telemetry_socket=None, monitor_socket=None, check_mem=True, disk=None, smp=1,
+         on_line=None, stop=None):
     """Boots, captures COM1 until QEMU exits (or the ready line, with stop_at_ready).
     monitor_socket: also serve QEMU's monitor there (off by default); disk: a raw image attached
-    as virtio-blk; on_line: called with each COM1 line as it arrives (a check that acts at a
-    moment of the boot); stop: a threading.Event that ends the boot (QEMU killed) once set, for
-    a kernel that stays up until its host is done."""
+    as virtio-blk; smp: CPUs (parse_smp); on_line: called with each COM1 line as it arrives (a
+    check that acts at a moment of the boot); stop: a threading.Event that ends the boot (QEMU
+    killed) once set, for a kernel that stays up until its host is done."""
     args = qemu_args(iso, mem=mem, accel=accel, telemetry_socket=telemetry_socket,
-                     monitor_socket=monitor_socket, check_mem=check_mem, disk=disk)
+                     monitor_socket=monitor_socket, check_mem=check_mem, disk=disk, smp=smp)
     start = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)

@@ -93,6 +93,9 @@ inline void pause() {
 inline void invlpg(uint64_t va) {
   asm volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
+inline void write_cr4(uint64_t v) {
+  asm volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
 inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t& a, uint32_t& b, uint32_t& c, uint32_t& d) {
   asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
 }
@@ -100,5 +103,6 @@ inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t& a, uint32_t& b, uint32_
 inline constexpr uint64_t kRflagsIF = 1u << 9;
 inline constexpr uint32_t kMsrApicBase = 0x1b;
 inline constexpr uint32_t kMsrEfer = 0xc0000080;
+inline constexpr uint32_t kMsrGsBase = 0xc0000101;
 
 }  // namespace glass::cpu

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "kernel/arch/x86_64/percpu.h"
+
 extern "C" char boot_kernel_stack_guard[];  // boot.S
 
 namespace glass::arch {
@@ -30,10 +32,11 @@ struct alignas(4096) IstStack {
   uint8_t guard[4096];
   uint8_t stack[kIstStackSize];
 };
-IstStack g_ist_stacks[3];
-Tss g_tss;
+IstStack g_ist_stacks[3];  // the boot CPU's; an AP's are mapped at run time (ap_stacks.h)
+// Per CPU: its TSS and its GDT (ltr marks a TSS descriptor busy, so no two CPUs can share one).
+Tss g_tss[kMaxCpus];
 // null, kernel code, kernel data, user data, user code, TSS (two slots)
-alignas(16) uint64_t g_gdt[7] = {
+constexpr uint64_t kGdtTemplate[7] = {
     0,
     0x00af9a000000ffffull,  // kernel code: present, DPL0, executable, long mode
     0x00cf92000000ffffull,  // kernel data
@@ -42,22 +45,30 @@ alignas(16) uint64_t g_gdt[7] = {
     0,
     0,
 };
+alignas(16) uint64_t g_gdt[kMaxCpus][7];
 
 }  // namespace
 
 void gdt_init() {
-  for (int i = 0; i < 3; ++i) {
-    g_tss.ist[i] = reinterpret_cast<uint64_t>(&g_ist_stacks[i].stack[kIstStackSize]);
-  }
-  g_tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
-  const uint64_t base = reinterpret_cast<uint64_t>(&g_tss);
-  const uint64_t limit = sizeof(Tss) - 1;
-  g_gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-             (0x89ull << 40) |  // 64-bit TSS, present
-             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-  g_gdt[6] = base >> 32;
+  uint64_t tops[3];
+  for (int i = 0; i < 3; ++i)
+    tops[i] = reinterpret_cast<uint64_t>(&g_ist_stacks[i].stack[kIstStackSize]);
+  gdt_init(0, tops);
+}
 
-  GdtPointer ptr{sizeof(g_gdt) - 1, reinterpret_cast<uint64_t>(g_gdt)};
+void gdt_init(unsigned cpu, const uint64_t ist_tops[3]) {
+  Tss& tss = g_tss[cpu];
+  uint64_t* gdt = g_gdt[cpu];
+  for (int i = 0; i < 7; ++i) gdt[i] = kGdtTemplate[i];
+  for (int i = 0; i < 3; ++i) tss.ist[i] = ist_tops[i];
+  tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
+  const uint64_t base = reinterpret_cast<uint64_t>(&tss);
+  const uint64_t limit = sizeof(Tss) - 1;
+  gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |  // 64-bit TSS, present
+           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  gdt[6] = base >> 32;
+
+  GdtPointer ptr{sizeof(g_gdt[0]) - 1, reinterpret_cast<uint64_t>(gdt)};
   asm volatile(
       "lgdt %0\n"
       "pushq %1\n"

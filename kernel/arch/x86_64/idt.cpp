@@ -1,8 +1,9 @@
-// IDT: all 32 exception vectors, the LAPIC timer, the 16 ISA IRQ vectors (I/O APIC) and the
-// spurious vector, each through a stub in isr.S. Invariants: gates are interrupt gates (IF cleared
-// on entry), so a handler never nests with another on the same CPU unless it re-enables
-// interrupts itself (none does); an ISA handler is installed before its I/O APIC entry is
-// unmasked and read by the dispatcher with interrupts off, so a plain pointer suffices.
+// IDT: all 32 exception vectors, the LAPIC timer, the 16 ISA IRQ vectors (I/O APIC), the MSI and
+// IPI vectors and the spurious vector, each through a stub in isr.S. Invariants: gates are
+// interrupt gates (IF cleared on entry), so a handler never nests with another on the same CPU
+// unless it re-enables interrupts itself (none does); an ISA handler is installed before its I/O
+// APIC entry is unmasked and read by the dispatcher with interrupts off, so a plain pointer
+// suffices.
 #include <stddef.h>
 
 #include "kernel/arch/x86_64/gdt.h"
@@ -33,7 +34,7 @@ struct [[gnu::packed]] IdtPointer {
 };
 
 alignas(16) IdtGate g_idt[256];
-IrqHandler g_irq_handlers[kDeviceVectors];  // ISA irqs first, then MSI vectors
+IrqHandler g_irq_handlers[kDeviceVectors];  // ISA irqs first, then MSI vectors, then IPIs
 unsigned g_msi_used = 0;
 
 void set_gate(uint8_t vector, uint64_t handler, uint8_t ist) {
@@ -87,6 +88,12 @@ void set_irq_handler(uint8_t isa_irq, IrqHandler h) {
   if (isa_irq < kIsaIrqs) g_irq_handlers[isa_irq] = h;
 }
 
+void set_ipi_handler(uint8_t vector, IrqHandler h) {
+  if (vector >= kVectorIpiBase && vector < kVectorIpiBase + kIpiVectors) {
+    g_irq_handlers[vector - kVectorIsaBase] = h;
+  }
+}
+
 Result<uint8_t> allocate_msi_vector(IrqHandler h) {
   if (g_msi_used == kMsiVectors || h == nullptr) return Error::kBusy;
   const unsigned i = g_msi_used++;
@@ -116,6 +123,10 @@ void idt_init() {
     set_gate(static_cast<uint8_t>(kVectorIsaBase + i), isr_irq_stub_table[i], 0);
   }
   set_gate(kVectorSpurious, reinterpret_cast<uint64_t>(&isr_stub_spurious), 0);
+  idt_load();
+}
+
+void idt_load() {
   IdtPointer ptr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
   asm volatile("lidt %0" ::"m"(ptr));
 }

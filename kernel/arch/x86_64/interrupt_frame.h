@@ -31,7 +31,13 @@ inline constexpr unsigned kIsaIrqs = 16;
 // handed out once each by allocate_msi_vector.
 inline constexpr uint8_t kVectorMsiBase = kVectorIsaBase + kIsaIrqs;
 inline constexpr unsigned kMsiVectors = 16;
-inline constexpr unsigned kDeviceVectors = kIsaIrqs + kMsiVectors;  // 48..79, one stub table
+// Inter-processor interrupts (docs/smp.md) follow the MSI vectors and share their path: one stub
+// table, a handler, then the EOI. Wake only ends a hlt; shootdown runs the TLB shootdown service.
+inline constexpr uint8_t kVectorIpiBase = kVectorMsiBase + kMsiVectors;
+inline constexpr unsigned kIpiVectors = 2;
+inline constexpr uint8_t kVectorIpiWake = kVectorIpiBase;
+inline constexpr uint8_t kVectorIpiShootdown = kVectorIpiBase + 1;
+inline constexpr unsigned kDeviceVectors = kIsaIrqs + kMsiVectors + kIpiVectors;  // 48..81
 
 // Interrupt handlers for the device vectors: run with interrupts off; the dispatcher sends the
 // LAPIC its EOI after the handler returns. A vector without a handler is acknowledged and
@@ -41,8 +47,12 @@ void set_irq_handler(uint8_t isa_irq, IrqHandler h);
 // The next free MSI vector, now handled by h; kBusy when all kMsiVectors are taken.
 [[nodiscard]] Result<uint8_t> allocate_msi_vector(IrqHandler h);
 [[nodiscard]] IrqHandler irq_handler(uint64_t vector);
+// The handler of IPI vector kVectorIpiBase + i (set at boot, before any CPU sends it).
+void set_ipi_handler(uint8_t vector, IrqHandler h);
 
 void idt_init();
+// Loads the (one, shared) IDT on this CPU: an AP calls it once idt_init has run on the boot CPU.
+void idt_load();
 // Name of an exception vector ("#PF page fault"), or "interrupt" for >= 32.
 const char* vector_name(uint64_t vector);
 

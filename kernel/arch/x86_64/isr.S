@@ -92,8 +92,8 @@ ISR_ERR   30
 ISR_NOERR 31
 ISR_NOERR 32
 /* Device vectors: ISA IRQs through the I/O APIC at kVectorIsaBase + irq (48..63), then MSI/MSI-X
-   vectors handed out at run time (64..79). */
-.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79
+   vectors handed out at run time (64..79), then the IPIs (80..81, interrupt_frame.h). */
+.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81
 ISR_NOERR \v
 .endr
 ISR_NOERR 255
@@ -107,7 +107,7 @@ isr_stub_table:
 .endr
 .global isr_irq_stub_table
 isr_irq_stub_table:
-.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79
+.irp v, 48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81
   .quad isr_stub_\v
 .endr
 .global isr_stub_timer
