@@ -16,6 +16,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/ktest/ktest.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/smp/ap_boot.h"
 #include "kernel/smp/cpu_snapshot.h"
 #include "kernel/smp/cpu_work.h"
@@ -213,6 +214,37 @@ KTEST(smp, after_an_unmap_on_one_cpu_a_read_on_another_faults) {
   const ShootdownStats after = shootdown_stats();
   KEXPECT(after.initiated > before.initiated);
   KEXPECT(after.paid >= before.paid + (cpus_online() - 1));
+}
+
+// The deadlock the shootdown protocol must avoid: CPU 0 holds a lock (interrupts off) and shoots
+// down while CPU 1 spins on that lock with interrupts off, so no IPI can reach it. Spin loops pay
+// pending shootdowns (platform::cpu_relax), so this returns; without that it would hang until
+// the shootdown's 2 s bound panics, naming CPU 1 and where it spins.
+SpinLock g_contended;
+std::atomic<bool> g_about_to_lock{false};
+void take_contended_lock(void*) {
+  g_about_to_lock.store(true);
+  SpinGuard g(g_contended);  // spins, interrupts off, until CPU 0 lets go
+}
+
+KTEST(smp, a_shootdown_reaches_a_cpu_spinning_on_a_lock_with_interrupts_off) {
+  if (cpus_online() < 2) KSKIP("one CPU: nobody to spin");
+  g_about_to_lock.store(false);
+  const ShootdownStats before = shootdown_stats();
+  {
+    SpinGuard g(g_contended);
+    KASSERT(post_work(1, take_contended_lock, nullptr).is_ok());
+    const uint64_t start = cpu::rdtsc();
+    while (!g_about_to_lock.load() && drivers::tsc_to_us(cpu::rdtsc() - start) < kTimeoutUs) {
+      cpu::pause();
+    }
+    KEXPECT(g_about_to_lock.load());
+    drivers::udelay(2000);  // it is spinning on the lock now, interrupts off
+    const uint64_t page = kScratch;
+    shootdown(uint64_t{1} << 1, &page, 1, false);  // returns: CPU 1 paid from its spin loop
+  }
+  KEXPECT(wait_work(1, kTimeoutUs));
+  KEXPECT_EQ(shootdown_stats().paid, before.paid + 1);
 }
 
 // Each CPU maps kPages fresh frames into its own 2 MiB of kScratch, checks every entry (mapped,
