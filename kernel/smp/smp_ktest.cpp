@@ -1,10 +1,10 @@
 // SMP on the real machine (the kernel layer boots 1, 2 and 4 CPUs): every CPU the MADT lists
 // comes up and answers with its own id and LAPIC; each AP's stacks sit above unmapped guard
-// pages; a CPU that never answers is given up on, in
-// bounded time; after an unmap on one CPU a read from another faults (the shootdown reached it);
-// map/unmap on disjoint ranges from every CPU at once, checked entry by entry; frame stress from
-// every CPU. The mm hook in frames_ktest.cpp audits frames and checks for leaks after every test.
-// A CPU that does not finish its share within kTimeoutUs fails the test by name and with the
+// pages; a CPU that never answers is given up on, in bounded time; after an unmap on one CPU a
+// read from another faults (the shootdown reached it); map/unmap on disjoint ranges from every CPU
+// at once, checked entry by entry; overlapping cursors never interleave; frame stress from every
+// CPU. The mm hook in frames_ktest.cpp audits frames and checks for leaks after every test. A CPU
+// that does not finish its share within kTimeoutUs fails the test by name and with the
 // instruction it is at (an NMI asks it), never a hang.
 #include "kernel/arch/x86_64/ap_stacks.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -16,6 +16,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/drivers/tsc.h"
 #include "kernel/ktest/ktest.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/smp/ap_boot.h"
 #include "kernel/smp/cpu_snapshot.h"
 #include "kernel/smp/cpu_work.h"
@@ -213,6 +214,95 @@ KTEST(smp, after_an_unmap_on_one_cpu_a_read_on_another_faults) {
   const ShootdownStats after = shootdown_stats();
   KEXPECT(after.initiated > before.initiated);
   KEXPECT(after.paid >= before.paid + (cpus_online() - 1));
+}
+
+// The deadlock the shootdown protocol must avoid: CPU 0 holds a lock (interrupts off) and shoots
+// down while CPU 1 spins on that lock with interrupts off, so no IPI can reach it. Spin loops pay
+// pending shootdowns (platform::cpu_relax), so this returns; without that it would hang until
+// the shootdown's 2 s bound panics, naming CPU 1 and where it spins.
+SpinLock g_contended;
+std::atomic<bool> g_about_to_lock{false};
+void take_contended_lock(void*) {
+  g_about_to_lock.store(true);
+  SpinGuard g(g_contended);  // spins, interrupts off, until CPU 0 lets go
+}
+
+KTEST(smp, a_shootdown_reaches_a_cpu_spinning_on_a_lock_with_interrupts_off) {
+  if (cpus_online() < 2) KSKIP("one CPU: nobody to spin");
+  g_about_to_lock.store(false);
+  const ShootdownStats before = shootdown_stats();
+  {
+    SpinGuard g(g_contended);
+    KASSERT(post_work(1, take_contended_lock, nullptr).is_ok());
+    const uint64_t start = cpu::rdtsc();
+    while (!g_about_to_lock.load() && drivers::tsc_to_us(cpu::rdtsc() - start) < kTimeoutUs) {
+      cpu::pause();
+    }
+    KEXPECT(g_about_to_lock.load());
+    drivers::udelay(2000);  // it is spinning on the lock now, interrupts off
+    const uint64_t page = kScratch;
+    shootdown(uint64_t{1} << 1, &page, 1, false);  // returns: CPU 1 paid from its spin loop
+  }
+  KEXPECT(wait_work(1, kTimeoutUs));
+  KEXPECT_EQ(shootdown_stats().paid, before.paid + 1);
+}
+
+// Cursors over one range from every CPU at once: each holds its cursor while it counts itself in
+// and out of a shared critical section; nobody may ever find another inside (the range lock is
+// what serializes them, checked here, not assumed). It also maps and unmaps a page inside, so
+// the one who comes next must find the range empty. Few rounds: every hand-over of a contended
+// lock between vCPUs can wait for a host time slice when vCPUs outnumber host cores (about 20 ms
+// a round at 4 CPUs on 2 cores).
+constexpr unsigned kOverlapRounds = 20;
+struct Overlap {
+  std::atomic<unsigned>* inside = nullptr;
+  mm::PhysAddr frame = 0;
+  unsigned errors = 0;
+  unsigned rounds = 0;
+};
+void overlapping_cursors(void* p) {
+  auto& o = *static_cast<Overlap*>(p);
+  mm::PageTable& k = *mm::kernel_page_table();
+  for (unsigned r = 0; r < kOverlapRounds; ++r) {
+    auto c = mm::CursorMut::create(k, kScratch, kScratch + 4 * mm::kFrameSize);
+    if (c.is_error()) {
+      ++o.errors;
+      continue;
+    }
+    if (o.inside->fetch_add(1) != 0) ++o.errors;                // someone else holds the same range
+    if (c.value().map(o.frame, 1, kRw).is_error()) ++o.errors;  // the last one left it empty
+    for (int i = 0; i < 50; ++i) asm volatile("pause");
+    if (c.value().jump(kScratch).is_error()) ++o.errors;
+    auto taken = c.value().take_next(4 * mm::kFrameSize);
+    if (taken.is_error() || taken.value().kind != mm::Taken::Kind::kMapped ||
+        taken.value().phys != o.frame) {
+      ++o.errors;  // not our page: someone else's map got in
+    }
+    if (o.inside->fetch_sub(1) != 1) ++o.errors;
+    ++o.rounds;
+  }
+}
+
+KTEST(smp, overlapping_cursors_from_every_cpu_never_interleave) {
+  std::atomic<unsigned> inside{0};
+  Overlap o[arch::kMaxCpus];
+  mm::BlockBufferFrame frames[arch::kMaxCpus];
+  for (unsigned c = 0; c < cpus_online(); ++c) {
+    auto f = mm::BlockBufferFrame::alloc(mm::kOwnerKernel);
+    KASSERT(f.is_ok());
+    frames[c] = std::move(f.value());
+    o[c].inside = &inside;
+    o[c].frame = frames[c].phys();
+  }
+  const bool finished = run_on_every_cpu(ktest_ctx, overlapping_cursors, o);
+  if (finished) {
+    for (unsigned c = 0; c < cpus_online(); ++c) {
+      if (o[c].errors != 0)
+        KFAIL("CPU %u: %u rounds found the range shared or dirty", c, o[c].errors);
+      KEXPECT_EQ(o[c].rounds, kOverlapRounds);
+    }
+  }
+  KEXPECT(mm::clear_range(*mm::kernel_page_table(), kScratch, kScratch + kGiB).is_ok());
 }
 
 // Each CPU maps kPages fresh frames into its own 2 MiB of kScratch, checks every entry (mapped,
