@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 namespace glass::inspector::app {
 
@@ -30,11 +31,22 @@ bool AppState::begin_frame(double dt, double now_s) {
   const StateModel& m = nav_.model();
   choose_asid(m);
   ui.redraw_in_s = 1e9;
-  (void)tree_for_frame(now_s);
+  ui.selecting = std::exchange(ui.select_view, std::nullopt);
+  if (auto r = bring_tree(now_s)) {
+    revealed_ = r;
+    revealed_gen_ = ui.model_gen;
+  }
   return changed;
 }
 
 std::optional<AppState::Reveal> AppState::tree_for_frame(double now_s) {
+  auto r = bring_tree(now_s);
+  if (!r && revealed_ && revealed_gen_ == ui.model_gen) r = revealed_;
+  revealed_.reset();
+  return r;
+}
+
+std::optional<AppState::Reveal> AppState::bring_tree(double now_s) {
   const StateModel& m = nav_.model();
   tree.update(m, ui.asid, ui.model_gen, ui.navigated, now_s);
   if (tree.deferred()) ui.redraw_in_s = std::min(ui.redraw_in_s, tree.redraw_in(now_s));

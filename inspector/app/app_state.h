@@ -10,6 +10,10 @@
 //    the user or --walk-asid chose one) and brings the tree rows to the model.
 //  - So within a frame, model(), ui.model_gen and tree.rows() always describe the same state:
 //    for a replay, the state a fresh replay reaches at nav.position().
+//  - A tab asked for during a frame (ui.select_view) is selected in the next one (ui.selecting);
+//    an address a view asked the tree to reveal during a frame is revealed at the top of the
+//    next, and its answer (the row to highlight) is kept for the tree panel's first draw of that
+//    model generation, even when the tree is drawn in another tab than the one that asked.
 #pragma once
 
 #include <stdint.h>
@@ -39,7 +43,8 @@ class AppState {
 
   // What the tree panel does before drawing (the test does the same): the rows brought to the
   // frame's model for ui.asid (a click earlier in this frame may have changed it), then
-  // ui.reveal_va acted on (and reset). A reveal's answer: the deepest row covering va, if any.
+  // ui.reveal_va acted on (and reset). A reveal's answer: the deepest row covering va, if any;
+  // a reveal made at the top of the frame is answered by the first call after it.
   struct Reveal {
     uint64_t va = 0;
     std::optional<size_t> row;
@@ -60,10 +65,14 @@ class AppState {
 
  private:
   void choose_asid(const StateModel& m);
+  std::optional<Reveal> bring_tree(double now_s);
 
   std::unique_ptr<ReplaySource> replay_;
   std::unique_ptr<LiveSource> live_;
   Navigator nav_;
+  // The answer to a reveal made at the top of a frame, for the tree panel (and its generation).
+  std::optional<Reveal> revealed_;
+  uint64_t revealed_gen_ = 0;
 };
 
 }  // namespace glass::inspector::app

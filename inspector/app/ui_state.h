@@ -32,13 +32,21 @@ struct UiState {
   double redraw_in_s = 1e9;
   bool live = false;
 
-  std::optional<ViewId> select_view;   // switch to this tab next frame
+  // A view asks for another tab (Invariants -> "show in tree") by setting select_view while it
+  // draws; AppState::begin_frame moves the request to selecting, the tab the tab bar selects in
+  // the frame that follows. (Reset at the end of the tab bar, a request made by a tab drawn
+  // after the one it names was lost: "show in tree" never switched.)
+  std::optional<ViewId> select_view;
+  std::optional<ViewId> selecting;
   std::optional<uint64_t> reveal_va;   // tree: expand to and scroll to this address
   std::optional<uint64_t> search_pfn;  // tree: the frame the user clicked in the map
 
   // Facts about the frame just drawn, for headless runs to report (e.g. "map=x,y,w,h"): where
   // a test should look in the screenshot. Cleared at the start of every frame.
   std::string facts;
+  // Where the widgets a script may click are, in window pixels ("x,y" of their centre), for the
+  // interactive window's "layout" status line (status_report.h). Filled while drawing.
+  std::map<std::string, std::string> layout;
 
   // The page walk on screen: highlighted tree rows (node pfn, index) -> step number 0..3.
   std::map<std::pair<uint64_t, uint16_t>, int> walk_rows;

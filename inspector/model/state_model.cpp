@@ -150,6 +150,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
       handshake_ = seen;
       if (reboot) {
         reset_state(0);
+        names_.reset_boot();
         last_t_ns_ = 0;         // a new boot's clock starts again
         sync_ = Sync::kSynced;  // so need_snapshot() raises a fresh request
         need_snapshot(SnapshotReason::kAttach, "the kernel rebooted (new boot id)");
@@ -198,6 +199,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
         return;
       }
       acc_.add_as(e.as_created.asid, e.as_created.root);
+      names_.saw_space(e.as_created.asid);
       return;
     case MsgType::kAsDestroyed: {
       auto it = spaces_.find(e.as_destroyed.asid);
@@ -284,6 +286,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
       saw_time(c.t);
       if (!cursors_.emplace(c.cursor, cur).second)
         problem(d, "cursor " + std::to_string(c.cursor) + " began twice");
+      names_.cursor_began(c.cursor);
       return;
     }
     case MsgType::kCursorEnd: {
@@ -300,6 +303,7 @@ void StateModel::apply_event(const DecodedEvent& d) {
         for (uint64_t n : it->second.locks) locks_.erase(n);
       }
       cursors_.erase(it);
+      names_.cursor_ended(e.cursor_end.cursor);
       return;
     }
     case MsgType::kLockAcquired: {

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "inspector/model/block_requests.h"
+#include "inspector/model/names.h"
 #include "inspector/model/stream_decoder.h"
 #include "protocol/digest.h"
 #include "protocol/wire.h"
@@ -221,6 +222,8 @@ class StateModel {
   [[nodiscard]] const std::optional<std::string>& panic_message() const { return panic_; }
   [[nodiscard]] const std::deque<JournalEntry>& journal() const { return journal_; }
   [[nodiscard]] const BlockRequests& block_requests() const { return block_; }
+  // Small stable names for address spaces and cursors in this boot (names.h; not in the digest).
+  [[nodiscard]] const Names& names() const { return names_; }
 
   static constexpr size_t kMaxProblems = 1000;  // later ones are counted, not kept
   static constexpr size_t kMaxLogLines = 1000;
@@ -267,6 +270,7 @@ class StateModel {
   std::optional<std::string> panic_;
   std::deque<JournalEntry> journal_;
   BlockRequests block_;  // kept across snapshots (they do not carry requests yet)
+  Names names_;          // kept across snapshots, reset by a new boot
   std::optional<uint64_t> pending_ping_;
   uint64_t pongs_ = 0;
   std::optional<WalkAnswer> last_walk_;

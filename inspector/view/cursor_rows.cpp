@@ -23,6 +23,7 @@ std::vector<CursorRow> cursor_rows(const StateModel& m) {
   for (const auto& [id, c] : m.cursors()) {
     CursorRow r;
     r.id = id;
+    r.number = m.names().cursor_number(id);
     r.cpu = c.cpu;
     r.asid = c.asid;
     r.va_first = c.va_start;

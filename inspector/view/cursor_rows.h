@@ -16,7 +16,8 @@
 namespace glass::inspector::view {
 
 struct CursorRow {
-  uint64_t id = 0;
+  uint64_t id = 0;      // the kernel's id (a frame number): colours and tooltips
+  uint32_t number = 0;  // 1, 2, ... in this boot (Names); 0 if its begin was not seen
   uint8_t cpu = 0;
   uint32_t asid = 0;
   uint64_t va_first = 0, va_last = 0;          // inclusive
@@ -25,7 +26,7 @@ struct CursorRow {
   uint64_t waited_ns = 0;                      // sum of the wait_ns of its acquisitions
   std::optional<uint64_t> waiting_on;          // node pfn it waits for
   uint64_t waiting_ns = 0;                     // how long it has waited for it so far
-  std::optional<uint64_t> waiting_for_cursor;  // who holds that node, if anyone
+  std::optional<uint64_t> waiting_for_cursor;  // who holds that node (its id), if anyone
   uint32_t rgba = 0;
 };
 

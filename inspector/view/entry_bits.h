@@ -48,6 +48,10 @@ inline constexpr uint64_t kDirectMapBase = mm::kKernelStart;
   constexpr const char* kNames[5] = {"?", "PT", "PD", "PDPT", "PML4"};
   return level >= 1 && level <= 4 ? kNames[level] : "?";
 }
+// The size of the page a leaf of a level maps: "4 KiB" (PT), "2 MiB" (PD), "1 GiB" (PDPT).
+[[nodiscard]] constexpr const char* page_size_text(uint8_t level) {
+  return level == 3 ? "1 GiB" : level == 2 ? "2 MiB" : "4 KiB";
+}
 [[nodiscard]] constexpr uint64_t canonical(uint64_t va) {
   return (va & (1ull << 47)) ? (va | 0xffff000000000000ull) : (va & 0x0000ffffffffffffull);
 }

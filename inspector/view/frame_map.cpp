@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 
+#include "inspector/view/frame_fold.h"
 #include "inspector/view/palette.h"
 #include "mm/phys/frame_kind.h"
 
@@ -59,6 +60,46 @@ void render_frame_map(const StateModel& m, const FrameViewport& vp, std::vector<
       }
       rgba[c] = rgba_of[best];
     }
+    s = next;
+  }
+}
+
+void render_display_map(const std::vector<uint8_t>& kinds, const FrameViewport& vp,
+                        std::vector<uint32_t>& rgba) {
+  const uint64_t cells = static_cast<uint64_t>(vp.cols) * vp.rows;
+  rgba.assign(cells, kBackgroundRgba);
+  const uint64_t n = kinds.size();
+  if (vp.first_pfn >= n) return;
+  const double fpc = fpc_of(vp);
+  std::array<uint32_t, kMaxKinds> rgba_of{};
+  for (size_t k = 0; k < kMaxKinds; ++k) rgba_of[k] = kind_rgba(static_cast<uint8_t>(k));
+  static_assert(kFoldKind < kMaxKinds && kFoldKind >= mm::kFrameKindCount);
+  rgba_of[kFoldKind] = kFoldRgba;
+  constexpr uint8_t kFree = static_cast<uint8_t>(mm::FrameKind::kFree);
+  const uint8_t* f = kinds.data();
+  uint64_t s = vp.first_pfn;
+  for (uint64_t c = 0; c < cells && s < n; ++c) {
+    const uint64_t next = vp.first_pfn + cell_start(fpc, c + 1);
+    const uint64_t e = std::min(n, std::max(next, s + 1));
+    const uint8_t k0 = f[s] & (kMaxKinds - 1);
+    uint64_t p = s + 1;
+    while (p < e && (f[p] & (kMaxKinds - 1)) == k0) ++p;
+    size_t best = k0;
+    if (p != e) {
+      std::array<uint32_t, kMaxKinds> count{};
+      count[k0] = static_cast<uint32_t>(p - s);
+      for (; p < e; ++p) ++count[f[p] & (kMaxKinds - 1)];
+      // Used kinds first (a tie goes to the lower kind), then the fold, then free.
+      best = count[kFoldKind] >= count[kFree] && count[kFoldKind] > 0 ? kFoldKind : kFree;
+      for (size_t k = 0; k < kMaxKinds; ++k) {
+        if (k == kFree || k == kFoldKind || count[k] == 0) continue;
+        const bool used_best = best != kFree && best != kFoldKind;
+        if (count[k] > count[best] || (!used_best && count[k] == count[best])) best = k;
+      }
+    }
+    // A fold is striped (diagonals of two tones) so it cannot be taken for frames of a kind.
+    const uint64_t col = c % vp.cols, row = c / vp.cols;
+    rgba[c] = best == kFoldKind && (col + row) % 6 >= 3 ? kFoldStripeRgba : rgba_of[best];
     s = next;
   }
 }

@@ -28,6 +28,12 @@ struct FrameViewport {
 // cell covers; on a tie, a non-free kind wins over free, then the lower kind number.
 void render_frame_map(const StateModel& m, const FrameViewport& vp, std::vector<uint32_t>& rgba);
 
+// The same over display frames (FrameFold::kinds(): a kind per display frame, kFoldKind for a
+// fold), with vp.first_pfn read as the first display index. A fold is drawn in kFoldRgba; a
+// cell's colour is its most common kind, a used kind winning a tie over a fold, a fold over free.
+void render_display_map(const std::vector<uint8_t>& kinds, const FrameViewport& vp,
+                        std::vector<uint32_t>& rgba);
+
 // The first frame cell (col, row) shows, or nullopt past the end / outside the grid.
 [[nodiscard]] std::optional<uint64_t> cell_to_pfn(const FrameViewport& vp, uint32_t col,
                                                   uint32_t row, uint64_t frame_count);

@@ -72,15 +72,18 @@ class Checker {
     const uint64_t first = phys >> 12;
     if (w && x)
       add(ViolationKind::kWritableExecutableLeaf, asid, va, first,
-          "W+X: " + hex(va) + " (asid " + std::to_string(asid) +
+          "W+X: " + hex(va) + " (in " + m_.names().space(asid) +
               ") is writable and executable: code injected by a write could run.");
     const bool direct_map = va == kDirectMapBase + phys;
     if (direct_map) return;
     const uint64_t n = m_.frames().size();
+    if (first >= n) return;  // wholly outside RAM: outside_ram.h's note, not a violation
     if (first + frames > n) {
       add(ViolationKind::kLeafBeyondFrameTable, asid, va, first,
-          hex(va) + " maps physical " + hex(phys) + ", beyond the " + std::to_string(n) +
-              " frames of RAM: it reaches memory nobody owns.");
+          hex(va) + " maps physical " + hex(phys) + ".." + hex(phys + span_of(level) - 1) +
+              ", which runs past the end of the " + std::to_string(n) +
+              " frames of RAM: one page cannot be both memory someone owns and what lies "
+              "beyond it.");
     }
     for (uint64_t p = first; p < first + frames && p < n; ++p) {
       if (m_.frames()[p].kind == kFree) {
@@ -110,7 +113,7 @@ class Checker {
       const uint8_t k = known ? m_.frames()[pfn].kind : kFree;
       if (known && k == kPageTable) continue;
       add(ViolationKind::kNodeFrameNotPageTable, n.asid, 0, pfn,
-          "page-table node " + hex(pfn) + " (level " + std::to_string(n.level) +
+          "page-table node " + hex(pfn) + " (a " + table_abbrev(n.level) +
               ") sits in a frame of kind " + (known ? kind_name(k) : "beyond RAM") +
               ": the allocator could reuse it while the MMU still reads it as a table.");
     }

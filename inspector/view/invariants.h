@@ -8,6 +8,9 @@
 // only one level down, so a corrupt stream cannot loop. Exemption, because the kernel really has
 // it: a leaf of the direct map (va == kDirectMapBase + phys) may map a free frame or one beyond
 // the frame table (it maps all of RAM and the holes). No W+X exemption: the kernel has none.
+// A leaf wholly outside the frame table is no violation (see outside_ram.h): no frame there can
+// be allocated, so no owner can be wronged; that is how device memory is mapped, and how demo=mm
+// shows a 1 GiB page with less than 2 GiB of RAM. One that straddles the end of RAM is one.
 #pragma once
 
 #include <stddef.h>
@@ -25,7 +28,7 @@ enum class ViolationKind : uint8_t {
   kNodeFrameNotPageTable,   // a page-table node lives in a frame not of kind page-table
   kWritableExecutableLeaf,  // a leaf that is both writable and executable (W^X)
   kFolioRefcountMismatch,   // a folio mapped by more entries than it has references
-  kLeafBeyondFrameTable,    // a leaf maps physical memory the frame table does not cover
+  kLeafBeyondFrameTable,    // a leaf is part RAM, part beyond the frame table (straddles its end)
   kLockOnUnknownNode,       // a cursor holds the lock of a node the model does not know
   kTruncated,               // more violations than kMaxViolations: the rest were not listed
 };

@@ -72,6 +72,13 @@ class TreeRows {
   std::set<std::pair<uint64_t, uint16_t>> expanded_;
 };
 
+// How far a row's entry label is indented: depth steps of 0.8 font sizes, 0 for the root's
+// entries, so a child is always right of its parent. (ImGui::Indent(0) indents by the style's
+// default spacing, not by 0: the root's entries sat further right than their children.)
+[[nodiscard]] constexpr float tree_indent(uint8_t depth, float font_size) {
+  return static_cast<float>(depth) * font_size * 0.8f;
+}
+
 // "P W U A D G NX PS": the set flags of an entry at a level, in that order (PWT, PCD and PAT
 // where they apply; "-" for a non-present entry).
 [[nodiscard]] std::string flags_text(uint64_t entry, uint8_t level);

@@ -28,13 +28,13 @@ const char* table_name(uint8_t level) {
     case 3:
       return "PDPT";
     case 2:
-      return "page directory";
+      return "PD";
     default:
-      return "page table";
+      return "PT";
   }
 }
 const char* page_size(uint8_t level) {
-  return level == 3 ? "1 GiB" : level == 2 ? "2 MiB" : "4 KiB";
+  return page_size_text(level);
 }
 }  // namespace
 
@@ -64,13 +64,13 @@ WalkView walk_view(const StateModel& m, const WalkAnswer& a, std::string source)
     return v;
   }
   if (a.status == telemetry::WalkStatus::kUnknownAsid || a.levels.empty()) {
-    v.summary = "address space " + std::to_string(a.asid) + " does not exist: there is no CR3 " +
-                "value to start the walk from.";
+    v.summary = m.names().space(a.asid) + " (address space " + std::to_string(a.asid) +
+                ") does not exist: there is no CR3 value to start the walk from.";
     return v;
   }
   const uint64_t root = a.levels.front().table_pfn << 12;
   v.steps.push_back({"CR3", 5, 0, 0, root, "",
-                     "CR3 holds the physical address of address space " + std::to_string(a.asid) +
+                     "CR3 holds the physical address of " + m.names().space(a.asid) +
                          "'s PML4 table: " + hex(root) + "."});
   for (const auto& l : a.levels) {
     WalkStep s;

@@ -41,16 +41,16 @@ namespace {
 constexpr uint64_t kFrames = 1'048'576;
 constexpr uint32_t kPages = 100'000;
 
-std::vector<uint8_t> make_stream() {
-  gi::HostKernel k(kFrames, 11);
+std::vector<uint8_t> make_stream(uint64_t frames = kFrames, uint32_t pages = kPages) {
+  gi::HostKernel k(frames, 11);
   k.handshake();
   // A boot-like frame table comes from mm's own boot (reserved, kernel image, frame table);
   // slabs on top, allocated through the buddy.
   for (int i = 0; i < 4; ++i) k.alloc_frames(9);
   const uint32_t as = k.create_address_space();
   k.snapshot();
-  for (uint32_t done = 0; done < kPages; done += 512) {
-    const uint32_t n = std::min<uint32_t>(512, kPages - done);
+  for (uint32_t done = 0; done < pages; done += 512) {
+    const uint32_t n = std::min<uint32_t>(512, pages - done);
     k.map(as, 0x400000ull + uint64_t{done} * 4096, n, static_cast<uint8_t>(done / 512 % 2));
   }
   k.send_digest();
@@ -181,14 +181,26 @@ int idle_cpu(double seconds, const std::string& ready, char** cmd) {
 int main(int argc, char** argv) {
   if (argc >= 6 && std::strcmp(argv[1], "--idle-cpu") == 0 && std::strcmp(argv[4], "--") == 0)
     return idle_cpu(std::strtod(argv[2], nullptr), argv[3], argv + 5);
-  if (argc == 3 && std::strcmp(argv[1], "--write-trace") == 0) {
+  // --write-trace OUT [FRAMES PAGES]: the default size, or another (the 16 GiB case).
+  if ((argc == 3 || argc == 5) && std::strcmp(argv[1], "--write-trace") == 0) {
+    const uint64_t frames = argc == 5 ? std::strtoull(argv[3], nullptr, 10) : kFrames;
+    const uint32_t pages =
+        argc == 5 ? static_cast<uint32_t>(std::strtoul(argv[4], nullptr, 10)) : kPages;
+    if (frames < 2048 || pages == 0 || pages > frames / 2) {
+      std::fprintf(stderr,
+                   "inspector_bench: --write-trace wants FRAMES >= 2048 and PAGES in "
+                   "1..FRAMES/2\n");
+      return 2;
+    }
+    const std::vector<uint8_t> bytes =
+        argc == 5 ? make_stream(frames, pages) : std::vector<uint8_t>(stream());
     std::string err;
-    if (!gi::write_trace(argv[2], stream(), err)) {
+    if (!gi::write_trace(argv[2], bytes, err)) {
       std::fprintf(stderr, "inspector_bench: %s\n", err.c_str());
       return 1;
     }
-    std::printf("wrote %s: %zu bytes, %llu frames, %u mapped 4 KiB pages\n", argv[2],
-                stream().size(), static_cast<unsigned long long>(kFrames), kPages);
+    std::printf("wrote %s: %zu bytes, %llu frames, %u mapped 4 KiB pages\n", argv[2], bytes.size(),
+                static_cast<unsigned long long>(frames), pages);
     return 0;
   }
   benchmark::Initialize(&argc, argv);

@@ -29,6 +29,8 @@ VIEWS = ('tree', 'frames', 'locks', 'walk', 'timeline', 'log', 'invariants', 'bl
 SIZE = (1024, 640)
 # The page walk's index colours (inspector/app/ui_state.h kIndexRgba, as 0xRRGGBB).
 WALK_INDEX_RGB = (0xFFA84F, 0x6BDA5A, 0x4AB0E8, 0xE87CD2)
+# A folded free run's two stripe colours (inspector/view/frame_fold.h kFoldRgba, kFoldStripeRgba).
+FOLD_RGB = (0x465A6E, 0x1C242E)
 
 
 def _app():
@@ -240,8 +242,12 @@ def check_views_render_headless(_accel):
                     continue
                 box = tuple(int(v) for v in m.groups())
                 inside = colour_counts(rows, box)
+                folds = re.search(r' folds=(\d+)', line)
                 for name, rgb, n in kinds:
                     got = near(inside, int(rgb, 16), tol=2)
+                    if name == 'free' and folds and int(folds.group(1)) > 0:
+                        # Long free runs are folded into striped bands (frame_fold.h).
+                        got += sum(near(inside, c, tol=2) for c in FOLD_RGB)
                     if got < 4:
                         problems.append(f'frames: kind {name} ({n} frames) has no #{rgb} cell '
                                         f'in the map at {box}')

@@ -43,6 +43,10 @@ def parser():
     add_boot_options(run)
     run.add_argument('--no-gui', action='store_true',
                      help='do not open the inspector (it needs a display)')
+    run.add_argument('--scale', metavar='S',
+                     help='the inspector\'s UI scale, 0.5 to 4 (2 for a projector)')
+    run.add_argument('--record', metavar='FILE',
+                     help='the inspector saves the telemetry stream to FILE (.glt)')
     run.add_argument('--exit-after-ready', action='store_true',
                      help='stop as soon as the kernel prints its ready line (scripts, CI)')
     run.add_argument('--disk', metavar='PATH',
@@ -94,22 +98,43 @@ def parser():
     return ap
 
 
-def start_inspector(sock):
+def inspector_args(a):
+    """run's --scale and --record, checked here (the inspector runs in the background, where a
+    refusal would only reach its log) and passed on to glass-inspect."""
+    extra = []
+    if a.scale is not None:
+        try:
+            scale = float(a.scale)
+        except ValueError:
+            scale = None
+        if scale is None or not 0.5 <= scale <= 4:
+            raise HarnessError(f'--scale wants a number from 0.5 to 4, not {a.scale!r}')
+        extra += ['--scale', a.scale]
+    if a.record is not None:
+        parent = os.path.dirname(os.path.abspath(a.record))
+        if os.path.isdir(a.record) or not os.path.isdir(parent):
+            raise HarnessError(f'--record {a.record}: not a file in an existing directory')
+        extra += ['--record', os.path.abspath(a.record)]
+    return extra
+
+
+def start_inspector(sock, extra=()):
     """With a display: glass-inspect attached to the telemetry socket, in its own session (it
     outlives QEMU on purpose: it shows "disconnected" and re-attaches on the next boot). Without
     one: how to attach from elsewhere."""
     app = os.path.join(qemu.BUILD, 'app', 'glass-inspect')
     rel_app, rel_sock = os.path.relpath(app), os.path.relpath(sock)
+    shown = ' '.join([rel_app, '--socket', rel_sock] + list(extra))
     if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
         print(f'glass: no display (DISPLAY / WAYLAND_DISPLAY unset), so no inspector window; from '
-              f'a desktop session run: {rel_app} --socket {rel_sock}')
+              f'a desktop session run: {shown}')
         return
     log = os.path.join(qemu.RUN_DIR, 'inspector.log')
     os.makedirs(qemu.RUN_DIR, exist_ok=True)
     with open(log, 'w') as f:
-        subprocess.Popen([app, '--socket', sock], stdin=subprocess.DEVNULL, stdout=f,
+        subprocess.Popen([app, '--socket', sock] + list(extra), stdin=subprocess.DEVNULL, stdout=f,
                          stderr=subprocess.STDOUT, start_new_session=True)
-    print(f'glass: inspector started ({rel_app} --socket {rel_sock}; log {os.path.relpath(log)})')
+    print(f'glass: inspector started ({shown}; log {os.path.relpath(log)})')
 
 
 def run_forwarding_stderr(args):
@@ -142,6 +167,7 @@ def cmd_run(a):
         raise HarnessError('--disk and --no-disk contradict each other')
     if a.disk:
         qemu.check_disk(a.disk)  # refused before building, not after
+    extra = inspector_args(a)  # refused before building, not after
     build.scons(['kernel', 'baseline', 'tools'] + (['inspector'] if gui else []))
     disk = None if a.no_disk else (a.disk or qemu.default_disk())
     cmdline = a.cmdline
@@ -164,7 +190,7 @@ def cmd_run(a):
             return 1
         return 0 if result.kernel_exit == 'success' else 1
     if gui:
-        start_inspector(sock)
+        start_inspector(sock, extra)
     print(f'glass: booting ({accel}, {a.mem}, {a.smp} CPUs); telemetry socket {os.path.relpath(sock)}; '
           'quit QEMU with Ctrl-A X')
     args = qemu.qemu_args(iso, mem=a.mem, accel=accel, telemetry_socket=sock, interactive=True,

@@ -5,7 +5,6 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 namespace glass::inspector::app {
@@ -27,21 +26,6 @@ namespace glass::inspector::app {
   char b[32];
   std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(ns) / 1e6);
   return b;
-}
-
-[[nodiscard]] inline bool parse_address(const char* s, uint64_t& out) {
-  while (*s == ' ') ++s;
-  if (*s == '\0') return false;
-  // Addresses are read as hex with or without 0x; '_' and spaces group digits.
-  std::string clean;
-  for (const char* p = s; *p; ++p)
-    if (*p != '_' && *p != ' ') clean += *p;
-  if (clean.empty() || clean[0] == '-' || clean[0] == '+' || clean.size() > 18) return false;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(clean.c_str(), &end, 16);
-  if (end == clean.c_str() || *end != '\0') return false;
-  out = v;
-  return true;
 }
 
 }  // namespace glass::inspector::app

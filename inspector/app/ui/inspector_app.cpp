@@ -133,20 +133,25 @@ void InspectorApp::draw_header(const StateModel& m) {
   ImGui::TextDisabled("| %zu frames, %zu nodes, %zu cursors |", m.frames().size(), m.node_count(),
                       m.cursors().size());
   ImGui::SameLine();
-  char label[48];
-  std::snprintf(label, sizeof label, "address space %u", app_->ui.asid);
-  ImGui::SetNextItemWidth(ImGui::CalcTextSize(label).x + ImGui::GetFontSize() * 2.5f);
-  if (ImGui::BeginCombo("##asid", label)) {
+  // Address spaces by their small names ("kernel", "demo 1"); the kernel's id in the list.
+  std::string label = m.names().space(app_->ui.asid);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize(label.c_str()).x + ImGui::GetFontSize() * 2.5f);
+  if (ImGui::BeginCombo("##asid", label.c_str())) {
     for (const auto& [asid, as] : m.address_spaces()) {
-      std::snprintf(label, sizeof label, "address space %u (root %s)", asid,
-                    hex(as.root << 12).c_str());
-      if (ImGui::Selectable(label, asid == app_->ui.asid)) {
+      const std::string item =
+          m.names().space(asid) + "  (asid " + hex(asid) + ", root " + hex(as.root << 12) + ")";
+      if (ImGui::Selectable(item.c_str(), asid == app_->ui.asid)) {
         app_->ui.asid = asid;
         app_->ui.asid_chosen = true;
       }
     }
     ImGui::EndCombo();
   }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the address space shown in the tree and walked (asid %s)",
+                      hex(app_->ui.asid).c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Help (F1)")) help_.toggle();
   if (replay_) timeline_.draw_strip(*replay_, *app_);
 }
 
@@ -154,7 +159,7 @@ void InspectorApp::draw_views(const StateModel& m) {
   if (!ImGui::BeginTabBar("views")) return;
   for (int i = 0; i < kViewCount; ++i) {
     const auto v = static_cast<ViewId>(i);
-    ImGuiTabItemFlags flags = app_->ui.select_view == v ? ImGuiTabItemFlags_SetSelected : 0;
+    ImGuiTabItemFlags flags = app_->ui.selecting == v ? ImGuiTabItemFlags_SetSelected : 0;
     char title[64];
     std::snprintf(title, sizeof title, "%s", kTabTitles[i]);
     if (v == ViewId::kInvariants) {
@@ -164,7 +169,14 @@ void InspectorApp::draw_views(const StateModel& m) {
     }
     const bool open = ImGui::BeginTabItem(title, nullptr, flags);
     if (v == ViewId::kInvariants && invariants_.count(m, app_->ui)) ImGui::PopStyleColor();
+    {
+      const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+      app_->ui.layout[std::string("tab:") + view_flag_name(v)] =
+          std::to_string(static_cast<int>((lo.x + hi.x) / 2)) + "," +
+          std::to_string(static_cast<int>((lo.y + hi.y) / 2));
+    }
     if (!open) continue;
+    shown_view_ = v;
     ImGui::BeginChild("view");
     switch (v) {
       case ViewId::kTree:
@@ -216,7 +228,6 @@ void InspectorApp::draw_views(const StateModel& m) {
     ImGui::EndChild();
     ImGui::EndTabItem();
   }
-  app_->ui.select_view.reset();
   ImGui::EndTabBar();
 }
 
@@ -226,6 +237,7 @@ void InspectorApp::draw_frame(double dt) {
   app_->begin_frame(dt, ImGui::GetTime());
   win_.begin_frame();
   app_->ui.facts.clear();
+  app_->ui.layout.clear();
   const StateModel& m = model();
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->Pos);
@@ -237,57 +249,34 @@ void InspectorApp::draw_frame(double dt) {
   draw_header(m);
   draw_views(m);
   ImGui::End();
+  handle_keys();
+  help_.draw();
+  if (help_.open()) app_->ui.facts += " help=open";
   win_.render();
 }
 
-int InspectorApp::screenshot() {
-  uint32_t w = 0, h = 0;
-  auto px = win_.read_pixels(w, h);
-  std::string error;
-  if (!write_png(*opt_.screenshot_path, w, h, px, error)) {
-    std::fprintf(stderr, "glass-inspect: %s\n", error.c_str());
-    return 1;
+void InspectorApp::report_frame() {
+  StatusReport::Frame f;
+  f.view = view_flag_name(shown_view_);
+  if (replay_) f.position = app_->nav().position();
+  if (shown_view_ == ViewId::kWalk) f.walk = walk_.status_text();
+  f.tree = tree_.last_found();
+  f.help = help_.open();
+  f.layout = app_->ui.layout;
+  for (const auto& l : report_.changes(f)) status_line(l);
+}
+
+void InspectorApp::handle_keys() {
+  const bool typing = ImGui::GetIO().WantTextInput;
+  const size_t n = replay_ ? replay_->event_count() : 0;
+  for (Key k : HelpOverlay::keys_pressed()) {
+    const KeyAction a = key_action(k, replay_ != nullptr && n > 0, n == 0 ? 0 : n - 1,
+                                   replay_ != nullptr && replay_->playing(), typing, shown_view_);
+    if (a.nav) app_->request(*a.nav);
+    if (a.toggle_help) help_.toggle();
+    if (a.close_help) help_.close();
+    // walk_next: the walk panel reads N itself while it draws (it owns the stepper).
   }
-  // What a test can look for: the kinds present (and their colours) and the live cursors.
-  const StateModel& m = model();
-  std::string facts = app_->ui.facts;
-  std::vector<uint64_t> counts(256, 0);
-  for (const auto& f : m.frames()) ++counts[f.kind];
-  facts += " kinds=";
-  for (const auto& e : view::legend())
-    if (counts[e.kind] != 0) {
-      char b[64];
-      std::snprintf(b, sizeof b, "%s:%06x:%llu,", e.name,
-                    ((e.rgba & 0xFF) << 16) | (e.rgba & 0xFF00) | ((e.rgba >> 16) & 0xFF),
-                    static_cast<unsigned long long>(counts[e.kind]));
-      facts += b;
-    }
-  facts += " cursors=";
-  for (const auto& c : view::cursor_rows(m)) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%llu:%06x,", static_cast<unsigned long long>(c.id),
-                  ((c.rgba & 0xFF) << 16) | (c.rgba & 0xFF00) | ((c.rgba >> 16) & 0xFF));
-    facts += b;
-  }
-  status_line("screenshot " + *opt_.screenshot_path + " " + std::to_string(w) + "x" +
-              std::to_string(h) + " view=" + view_flag_name(opt_.view) + facts);
-  if (opt_.view == ViewId::kWalk && walk_.outcome().drawn) {
-    const WalkPanel::Outcome& o = walk_.outcome();
-    status_line(std::string("walk source=") + (o.kernel ? "kernel" : "model") +
-                " status=" + walk_status_name(o.status) + " levels=" + std::to_string(o.levels) +
-                " matches_model=" + (o.matches_model ? "yes" : "no"));
-  }
-  if (opt_.view == ViewId::kLocks) {
-    // The key is "waiting cursors": the line above owns "cursors=".
-    size_t live = 0, waiting = 0;
-    for (const auto& c : view::cursor_rows(m)) {
-      ++live;
-      waiting += c.waiting_on ? 1 : 0;
-    }
-    status_line("locks live=" + std::to_string(live) +
-                " waiting cursors=" + std::to_string(waiting));
-  }
-  return 0;
 }
 
 std::string InspectorApp::awaiting_live() {
@@ -322,7 +311,6 @@ int InspectorApp::run() {
   tree_.bind(*app_);
   ::signal(SIGINT, on_signal);
   ::signal(SIGTERM, on_signal);
-  app_->ui.select_view = opt_.view;
   if (opt_.walk_asid_given) {
     app_->ui.asid = opt_.walk_asid;
     app_->ui.asid_chosen = true;
@@ -341,6 +329,8 @@ int InspectorApp::run() {
     if (!leaves.empty())
       walk_.set_address(leaves.front().va | 0x123, opt_.screenshot_path.has_value());
   }
+  // Asked after the walk's look at the first frame's model, so the first drawn frame selects it.
+  app_->ui.select_view = opt_.view;
   if (opt_.bench_frames) return bench();
 
   const auto start = std::chrono::steady_clock::now();
@@ -376,7 +366,8 @@ int InspectorApp::run() {
                          (live_shot && (ready_frames >= 4 || timed_out));
     if (!every_frame && !leaving) {
       RedrawPolicy::Cause c;
-      c.navigation = app_->nav().has_pending();
+      // A tab or a reveal asked during the last frame is acted on at the top of the next.
+      c.navigation = app_->nav().has_pending() || app_->ui.select_view || app_->ui.reveal_va;
       c.playing = app_->nav().playing();
       c.source_key = live_ != nullptr ? live_->change_key() : 0;
       c.now_s = elapsed;
@@ -393,6 +384,7 @@ int InspectorApp::run() {
     const double dt = std::chrono::duration<double>(now - last).count();
     last = now;
     draw_frame(dt);
+    if (!every_frame) report_frame();
     redraw.drawn(elapsed, app_->ui.redraw_in_s);
     ++frame;
     if (leaving) {
@@ -412,77 +404,6 @@ int InspectorApp::run() {
     win_.swap();
   }
   status_line("exit on signal");
-  return 0;
-}
-
-namespace {
-
-struct FrameStats {
-  double median_ms = 0, p99_ms = 0, max_ms = 0;
-};
-
-FrameStats stats(std::vector<double> ms) {
-  FrameStats s;
-  if (ms.empty()) return s;
-  std::sort(ms.begin(), ms.end());
-  s.median_ms = ms[ms.size() / 2];
-  s.p99_ms = ms[std::min(ms.size() - 1, (ms.size() * 99) / 100)];
-  s.max_ms = ms.back();
-  return s;
-}
-
-}  // namespace
-
-int InspectorApp::bench() {
-  using Clock = std::chrono::steady_clock;
-  const uint32_t n = *opt_.bench_frames;
-  // Events applied per second: the whole trace decoded and applied to a fresh model.
-  {
-    const auto t0 = Clock::now();
-    StateModel fresh;
-    size_t events = 0;
-    view::Timeline& tl = replay_->timeline();
-    for (size_t i = 0; i < tl.event_count(); ++i) {
-      fresh.apply(tl.item(i));
-      ++events;
-    }
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("BENCH events %zu apply_s %.6f events_per_s %.0f timeline_load_s %.6f\n", events, s,
-                static_cast<double>(events) / std::max(s, 1e-9), replay_->load_seconds());
-  }
-  std::vector<double> empty_ms, real_ms;
-  for (uint32_t i = 0; i < n; ++i) {
-    const auto t0 = Clock::now();
-    win_.begin_frame();
-    ImGui::Begin("empty");
-    ImGui::End();
-    win_.render();
-    win_.swap();
-    win_.finish();
-    empty_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  app_->ui.select_view = ViewId::kFrames;
-  const size_t events = replay_->event_count();
-  for (uint32_t i = 0; i < n; ++i) {
-    // Play the trace from its start to its end over the n frames.
-    app_->request(NavRequest::seek(events == 0 ? 0 : (events - 1) * i / (n - 1)));
-    const auto t0 = Clock::now();
-    draw_frame(0);
-    win_.swap();
-    win_.finish();
-    real_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  const FrameStats e = stats(empty_ms), r = stats(real_ms);
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  const StateModel& m = model();
-  std::printf("BENCH state frames %zu nodes %zu tree_rows_visible %s\n", m.frames().size(),
-              m.node_count(), "n/a");
-  std::printf("BENCH empty_frame_ms median %.3f p99 %.3f max %.3f\n", e.median_ms, e.p99_ms,
-              e.max_ms);
-  std::printf("BENCH frame_ms median %.3f p99 %.3f max %.3f\n", r.median_ms, r.p99_ms, r.max_ms);
-  std::printf("BENCH peak_rss_mb %.1f\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
-  std::fflush(stdout);
   return 0;
 }
 

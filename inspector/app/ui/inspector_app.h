@@ -4,7 +4,8 @@
 //
 // Invariants:
 //  - The UI thread never blocks on the kernel: LiveSource::poll() is non-blocking and bounded.
-//  - Every state change of the source is one line on stdout and in --status-file.
+//  - Every state change of the source is one line on stdout and in --status-file; so is, in an
+//    interactive window, every change a user makes (tab, position, walk, reveal, help, layout).
 //  - Exit status: 0 done, 1 a runtime failure (no display, unreadable trace, PNG not written, a
 //    live screenshot whose kernel did not sync or answer the WALK within --sync-timeout), 2 is
 //    the caller's (bad arguments); a failure prints one sentence on stderr.
@@ -29,8 +30,10 @@
 #include "inspector/app/options.h"
 #include "inspector/app/redraw_policy.h"
 #include "inspector/app/replay_source.h"
+#include "inspector/app/status_report.h"
 #include "inspector/app/ui/block_panel.h"
 #include "inspector/app/ui/frame_map_panel.h"
+#include "inspector/app/ui/help_overlay.h"
 #include "inspector/app/ui/invariants_panel.h"
 #include "inspector/app/ui/locks_panel.h"
 #include "inspector/app/ui/log_panel.h"
@@ -61,6 +64,10 @@ class InspectorApp {
   void draw_frame(double dt);
   void draw_header(const StateModel& m);
   void draw_views(const StateModel& m);
+  // Interactive: the status lines for what this frame changed (status_report.h).
+  void report_frame();
+  // The shortcut keys of this frame (shortcuts.h) turned into navigations and help toggles.
+  void handle_keys();
   [[nodiscard]] int screenshot();
   // Live screenshot: empty when ready to shoot, else what is still awaited (for the timeout).
   [[nodiscard]] std::string awaiting_live();
@@ -79,6 +86,9 @@ class InspectorApp {
   LogPanel log_;
   BlockPanel block_;
   InvariantsPanel invariants_;
+  HelpOverlay help_;
+  StatusReport report_;
+  ViewId shown_view_ = ViewId::kTree;  // the tab drawn last frame
   FILE* status_ = nullptr;
   bool bench_layout_ = false;
   // Live --walk-va waits for the first sync: a walk revealed in an empty tree finds nothing.

@@ -5,7 +5,9 @@
 // is open, is re-checked at once after a navigation (it always describes the event shown); the
 // tab title's count alone, and live data streaming in, at most every kCheckSeconds (a whole-model
 // check costs ~10 ms at 100,000 pages), and then the panel asks to be drawn again when due
-// (UiState::redraw_in_s), so even an idle window catches up. Reads the model only.
+// (UiState::redraw_in_s), so even an idle window catches up. Reads the model only. Leaves wholly
+// outside RAM are listed under the violations as a labelled note (outside_ram.h), never in red
+// and never in the count: the standard demo=mm maps one on purpose.
 #pragma once
 
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include "inspector/app/ui_state.h"
 #include "inspector/model/state_model.h"
 #include "inspector/view/invariants.h"
+#include "inspector/view/outside_ram.h"
 
 namespace glass::inspector::app {
 
@@ -28,10 +31,13 @@ class InvariantsPanel {
  private:
   // shown: the list is on screen (it must be the state shown); else only the count is.
   void check(const StateModel& m, UiState& ui, bool shown);
+  void draw_outside_ram(const StateModel& m);
 
   uint64_t checked_gen_ = ~uint64_t{0};
   double checked_at_ = -1e9;
+  bool listed_ = false;  // the last check was for the list (it computed the note too)
   std::vector<view::Violation> found_;
+  std::vector<view::OutsideRam> outside_;
 };
 
 }  // namespace glass::inspector::app

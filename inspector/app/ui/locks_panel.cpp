@@ -22,10 +22,23 @@ void LocksPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree) {
                                ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                                    ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    for (const char* h :
-         {"cursor", "cpu", "asid", "locked range", "nodes held", "held", "waited", "waiting on"})
-      ImGui::TableSetupColumn(h);
-    ImGui::TableHeadersRow();
+    static constexpr const char* kHeads[][2] = {
+        {"cursor",
+         "numbered from 1 in this boot, in the order cursors began (hover: the kernel's id)"},
+        {"cpu", "the CPU the cursor runs on"},
+        {"space", "the address space whose tree it locks"},
+        {"locked range", "the virtual range the cursor may change; nobody else may meanwhile"},
+        {"nodes held", "the page-table nodes (tables) whose locks it holds, physical addresses"},
+        {"held", "how long since the cursor began (kernel time)"},
+        {"waited", "how long it waited for locks other cursors held"},
+        {"waiting on", "the node it waits for now, and who holds it"}};
+    for (const auto& h : kHeads) ImGui::TableSetupColumn(h[0]);
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    for (int i = 0; i < 8; ++i) {
+      if (!ImGui::TableSetColumnIndex(i)) continue;
+      ImGui::TableHeader(kHeads[i][0]);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kHeads[i][1]);
+    }
     for (const auto& c : cursors) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
@@ -36,17 +49,23 @@ void LocksPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree) {
       ImGui::Dummy(ImVec2(sq, sq));
       ImGui::SameLine();
       char label[32];
-      std::snprintf(label, sizeof label, "%llu", static_cast<unsigned long long>(c.id));
+      if (c.number != 0)
+        std::snprintf(label, sizeof label, "%u", c.number);
+      else
+        std::snprintf(label, sizeof label, "#%llu", static_cast<unsigned long long>(c.id));
       if (ImGui::Selectable(label, false, ImGuiSelectableFlags_SpanAllColumns)) {
         ui.asid = c.asid;
         ui.asid_chosen = true;
         ui.reveal_va = c.va_first;
       }
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("kernel cursor id %llu; click: its range in the tree",
+                          static_cast<unsigned long long>(c.id));
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%u", c.cpu);
       ImGui::TableSetColumnIndex(2);
-      ImGui::Text("%u", c.asid);
+      ImGui::TextUnformatted(m.names().space(c.asid).c_str());
       ImGui::TableSetColumnIndex(3);
       ImGui::TextColored(ImColor(c.rgba), "%s-%s", va_text(c.va_first).c_str(),
                          va_text(c.va_last).c_str());
@@ -63,7 +82,7 @@ void LocksPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree) {
       ImGui::TableSetColumnIndex(7);
       if (c.waiting_on) {
         std::string who =
-            c.waiting_for_cursor ? " held by cursor " + std::to_string(*c.waiting_for_cursor) : "";
+            c.waiting_for_cursor ? " held by " + m.names().cursor(*c.waiting_for_cursor) : "";
         ImGui::TextColored(ImColor(kTextWarn), "--> node %s%s for %s",
                            hex(*c.waiting_on << 12).c_str(), who.c_str(),
                            ms_text(c.waiting_ns).c_str());
@@ -75,9 +94,9 @@ void LocksPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree) {
   }
   ImGui::EndChild();
   ImGui::TextDisabled(
-      "tree of address space %u: held nodes in the cursor's colour, the locked "
-      "range as a bracket on the left",
-      ui.asid);
+      "tree of %s: held nodes in the cursor's colour, the locked range as a bracket on the "
+      "left",
+      m.names().space(ui.asid).c_str());
   ImGui::BeginChild("lockstree");
   tree.draw(m, ui, true);
   ImGui::EndChild();

@@ -4,9 +4,13 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "inspector/app/address_input.h"
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
+#include "inspector/view/event_names.h"
+#include "inspector/view/timeline_search.h"
 
 namespace glass::inspector::app {
 
@@ -58,6 +62,57 @@ void TimelinePanel::draw_strip(ReplaySource& src, AppState& app) {
     app.request(NavRequest::seek(static_cast<size_t>(pos)));
 }
 
+void TimelinePanel::draw_search(ReplaySource& src, AppState& app) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+  ImGui::InputTextWithHint("##find", "address (hex) or frame number", find_text_,
+                           sizeof find_text_);
+  ImGui::SameLine();
+  const bool mapped = ImGui::Button("When mapped?");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the next event after this one at which the address becomes mapped");
+  ImGui::SameLine();
+  ImGui::Checkbox("any space", &any_space_);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("search every address space, not only the one shown");
+  ImGui::SameLine();
+  const bool owner = ImGui::Button("When did the frame change owner?");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the next event after this one that changes the frame's kind or owner");
+  const size_t from = src.position();
+  const StateModel& m = src.state();  // the state shown: search replays from here
+  if (mapped) {
+    uint64_t va = 0;
+    if (!read_address(find_text_, va, find_message_)) return;
+    const std::optional<uint32_t> asid =
+        any_space_ ? std::nullopt : std::optional<uint32_t>(app.ui.asid);
+    if (auto hit = view::find_next_mapped(src.timeline(), from, asid, va)) {
+      app.request(NavRequest::seek(hit->event));
+      app.ui.asid = hit->asid;
+      app.ui.asid_chosen = true;
+      app.ui.reveal_va = va;
+      find_message_ = va_text(va) + " gets mapped at event " + std::to_string(hit->event);
+    } else {
+      find_message_ = va_text(va) + " is not newly mapped after event " + std::to_string(from) +
+                      (asid ? " in " + m.names().space(*asid) : "") +
+                      " (Home goes back to the start)";
+    }
+  }
+  if (owner) {
+    char* end = nullptr;
+    const unsigned long long pfn = std::strtoull(find_text_, &end, 10);
+    if (find_text_[0] < '0' || find_text_[0] > '9' || end == find_text_ || *end != '\0') {
+      find_message_ = std::string("'") + find_text_ + "' is not a frame number (decimal)";
+    } else if (auto hit = view::find_next_owner_change(src.timeline(), from, pfn)) {
+      app.request(NavRequest::seek(hit->event));
+      find_message_ =
+          "frame " + std::to_string(pfn) + " changes owner at event " + std::to_string(hit->event);
+    } else {
+      find_message_ = "frame " + std::to_string(pfn) + " does not change owner after event " +
+                      std::to_string(from) + " (Home goes back to the start)";
+    }
+  }
+}
+
 void TimelinePanel::draw(ReplaySource& src, AppState& app) {
   ImGui::TextWrapped("%s", src.message().c_str());
   const size_t n = src.event_count();
@@ -73,6 +128,8 @@ void TimelinePanel::draw(ReplaySource& src, AppState& app) {
   ImGui::SameLine();
   ImGui::Text("event %zu of %zu, t = %.6f s", src.position(), n,
               static_cast<double>(src.timeline().event_t_ns(src.position())) / 1e9);
+  draw_search(src, app);
+  if (!find_message_.empty()) ImGui::TextWrapped("%s", find_message_.c_str());
   ImGui::Separator();
   ImGui::BeginChild("events");
   const float row_h = ImGui::GetTextLineHeightWithSpacing();
@@ -82,6 +139,7 @@ void TimelinePanel::draw(ReplaySource& src, AppState& app) {
       ImGui::SetScrollY(std::max(0.0f, y - ImGui::GetWindowHeight() / 2));
     listed_pos_ = src.position();
   }
+  const StateModel& shown = src.state();
   ImGuiListClipper clip;
   clip.Begin(static_cast<int>(n), row_h);
   while (clip.Step()) {
@@ -101,6 +159,12 @@ void TimelinePanel::draw(ReplaySource& src, AppState& app) {
         ImGui::TextColored(ImColor(kTextWarn), "%s", text.c_str());
       else
         ImGui::TextUnformatted(text.c_str());
+      // The small names of what the wire numbers (as of the event shown: names are per boot).
+      const std::string names = view::event_names(src.timeline().item(idx), shown.names());
+      if (!names.empty()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(%s)", names.c_str());
+      }
     }
   }
   ImGui::EndChild();

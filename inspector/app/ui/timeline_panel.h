@@ -1,5 +1,6 @@
 // TimelinePanel: play, pause and scrub a recorded trace; step one event; jump to the next event
-// of a kind; the event list around the position (click to jump). Every other view shows the
+// of a kind; find when an address got mapped or a frame changed owner (view::timeline_search)
+// and jump there; the event list around the position (click to jump). Every other view shows the
 // state at the position, rebuilt by view::Timeline from its keyframes.
 //
 // Invariants: never moves the position itself: every play, step, scrub, jump or click on an event
@@ -9,6 +10,8 @@
 #pragma once
 
 #include <stddef.h>
+
+#include <string>
 
 #include "inspector/app/app_state.h"
 #include "inspector/app/replay_source.h"
@@ -24,7 +27,12 @@ class TimelinePanel {
   void draw(ReplaySource& src, AppState& app);
 
  private:
+  void draw_search(ReplaySource& src, AppState& app);
+
   int jump_kind_ = 0;
+  char find_text_[40] = {};
+  bool any_space_ = true;
+  std::string find_message_;
   size_t listed_pos_ = ~size_t{0};
 };
 

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 
+#include "inspector/app/address_input.h"
+#include "inspector/app/ui/fit_text.h"
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
 #include "inspector/view/entry_bits.h"
+#include "inspector/view/legend_text.h"
 
 namespace glass::inspector::app {
 
@@ -17,9 +20,26 @@ uint32_t with_alpha(uint32_t rgba, uint8_t a) {
   return (rgba & 0x00FFFFFFu) | (uint32_t{a} << 24);
 }
 
+std::string cursor_name(const view::CursorRow& c) {
+  return c.number != 0 ? "cursor " + std::to_string(c.number) : "cursor #" + std::to_string(c.id);
+}
+
+// The legend: the flags and the columns, one line each (view::legend_text.h).
+void legend_popup() {
+  if (!ImGui::BeginPopup("legend")) return;
+  ImGui::TextColored(ImColor(kTextGood), "Columns");
+  for (const auto& c : view::tree_columns()) ImGui::BulletText("%s: %s", c.column, c.meaning);
+  ImGui::TextColored(ImColor(kTextGood), "Levels");
+  for (const auto& l : view::level_names()) ImGui::BulletText("%s: %s", l.column, l.meaning);
+  ImGui::TextColored(ImColor(kTextGood), "Flags");
+  for (const auto& f : view::flag_meanings()) ImGui::BulletText("%s: %s", f.flag, f.meaning);
+  ImGui::EndPopup();
+}
+
 }  // namespace
 
 void TreePanel::found(uint32_t asid, uint64_t va, std::optional<size_t> row) {
+  last_found_ = "va=" + hex(va) + " found=" + (row ? "yes" : "no");
   if (row) {
     highlight_ = row;
     scroll_to_ = row;
@@ -28,7 +48,7 @@ void TreePanel::found(uint32_t asid, uint64_t va, std::optional<size_t> row) {
                       view::table_abbrev(r.level) + " entry " + std::to_string(r.index);
   } else {
     highlight_.reset();
-    search_message_ = va_text(va) + " is not mapped in address space " + std::to_string(asid);
+    search_message_ = va_text(va) + " is not mapped in " + app_->model().names().space(asid);
   }
 }
 
@@ -50,7 +70,11 @@ void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
   view::TreeRows& tree_rows = app_->tree.rows();
   const auto cursors = view::cursor_rows(m);
   if (compact) {
-    ImGui::TextDisabled("address space %u: %zu entries", ui.asid, tree_rows.total_rows());
+    ImGui::TextDisabled("%s: %zu entries", m.names().space(ui.asid).c_str(),
+                        tree_rows.total_rows());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Legend")) ImGui::OpenPopup("legend");
+    legend_popup();
     if (!search_message_.empty()) ImGui::TextWrapped("%s", search_message_.c_str());
     draw_rows(m, ui, cursors, true);
     return;
@@ -64,10 +88,7 @@ void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
     ImGui::SameLine();
     if (ImGui::Button("Find") || enter) {
       uint64_t va = 0;
-      if (parse_address(search_text_, va))
-        search(m, ui, va);
-      else
-        search_message_ = std::string("'") + search_text_ + "' is not a hex address";
+      if (read_address(search_text_, va, search_message_)) search(m, ui, va);
     }
     ImGui::SameLine();
     if (ImGui::Button("Expand all")) tree_rows.expand_all();
@@ -76,6 +97,9 @@ void TreePanel::draw(const StateModel& m, UiState& ui, bool compact) {
     ImGui::SameLine();
     ImGui::TextDisabled("%zu of %zu entries shown%s", tree_rows.rows().size(),
                         tree_rows.total_rows(), tree_rows.capped() ? " (capped)" : "");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Legend")) ImGui::OpenPopup("legend");
+    legend_popup();
     if (!search_message_.empty()) ImGui::TextUnformatted(search_message_.c_str());
     draw_rows(m, ui, cursors, false);
     ImGui::EndTabItem();
@@ -93,15 +117,17 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
   const auto& rows = tree_rows.rows();
   if (rows.empty()) {
     ImGui::TextDisabled(m.address_spaces().count(ui.asid) != 0
-                            ? "address space %u has no present entries yet"
-                            : "no address space %u in this state",
-                        ui.asid);
+                            ? "%s has no present entries yet"
+                            : "no address space %s in this state",
+                        m.names().space(ui.asid).c_str());
     return;
   }
   // No alternating row background: highlighted rows carry the meaning, and under a software
   // renderer every full-width fill costs frame time.
+  // Columns stretch in proportion (widths as weights), so a narrow window or --scale 2 shrinks
+  // them together; a text that no longer fits is cut with an ellipsis and shown whole on hover.
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   if (!ImGui::BeginTable("rows", 6, flags,
                          ImVec2(std::max(avail.x, 1.0f), std::max(avail.y, 1.0f))))
@@ -109,17 +135,23 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
   const float fs = ImGui::GetFontSize();
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("lk", ImGuiTableColumnFlags_WidthFixed, fs * 0.9f);
-  ImGui::TableSetupColumn("entry", ImGuiTableColumnFlags_WidthFixed, fs * 9.5f);
+  ImGui::TableSetupColumn("entry", ImGuiTableColumnFlags_WidthStretch, 9.5f);
   // Compact (beside another view): the range's first address only, and no target column.
   ImGui::TableSetupColumn(compact ? "virtual address" : "virtual range",
-                          ImGuiTableColumnFlags_WidthFixed, fs * (compact ? 11.0f : 22.0f));
-  ImGui::TableSetupColumn("flags", ImGuiTableColumnFlags_WidthFixed, fs * (compact ? 6.0f : 9.0f));
+                          ImGuiTableColumnFlags_WidthStretch, compact ? 11.0f : 22.0f);
+  ImGui::TableSetupColumn("flags", ImGuiTableColumnFlags_WidthStretch, compact ? 6.0f : 9.0f);
   ImGui::TableSetupColumn(
       "target",
-      ImGuiTableColumnFlags_WidthFixed | (compact ? ImGuiTableColumnFlags_DefaultHide : 0),
-      fs * 7.5f);
-  ImGui::TableSetupColumn("children / holder", ImGuiTableColumnFlags_WidthStretch);
-  ImGui::TableHeadersRow();
+      ImGuiTableColumnFlags_WidthStretch | (compact ? ImGuiTableColumnFlags_DefaultHide : 0), 7.5f);
+  ImGui::TableSetupColumn("children / holder", ImGuiTableColumnFlags_WidthStretch, 10.0f);
+  // Headers drawn one by one so each carries its tooltip (view::tree_columns()).
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (int c = 0; c < 6; ++c) {
+    if (!ImGui::TableSetColumnIndex(c)) continue;
+    ImGui::TableHeader(ImGui::TableGetColumnName(c));
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s", view::tree_columns()[static_cast<size_t>(c)].meaning);
+  }
 
   const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
   if (scroll_to_) {
@@ -147,16 +179,16 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
             std::find(c.nodes_held.begin(), c.nodes_held.end(), target_pfn) != c.nodes_held.end()) {
           holder = &c;
           if (bg == 0) bg = with_alpha(c.rgba, 0x80);
-          note = "locked by cursor " + std::to_string(c.id);
+          note = "locked by " + cursor_name(c);
         }
         // An entry inside a locked table (the root's entries when a cursor holds the PML4).
         if (holder == nullptr &&
             std::find(c.nodes_held.begin(), c.nodes_held.end(), r.node_pfn) != c.nodes_held.end()) {
           if (bg == 0) bg = with_alpha(c.rgba, 0x48);
-          if (note.empty()) note = "in a table locked by cursor " + std::to_string(c.id);
+          if (note.empty()) note = "in a table locked by " + cursor_name(c);
         }
         if (!r.leaf && c.waiting_on == target_pfn)
-          note += (note.empty() ? "" : "; ") + std::string("<-- cursor ") + std::to_string(c.id) +
+          note += (note.empty() ? "" : "; ") + std::string("<-- ") + cursor_name(c) +
                   " waits for this node";
       }
       if (bg == 0 && highlight_ == static_cast<size_t>(i)) bg = kHighlightRow;
@@ -182,30 +214,41 @@ void TreePanel::draw_rows(const StateModel& m, UiState& ui,
       }
       ImGui::TableSetColumnIndex(1);
       ImGui::PushID(i);
-      ImGui::Indent(static_cast<float>(r.depth) * fs * 0.8f);
+      ImGui::SetCursorPosX(ImGui::GetCursorPosX() + view::tree_indent(r.depth, fs));
       char label[48];
       std::snprintf(label, sizeof label, "%s %s[%u]", r.leaf ? " " : (r.expanded ? "-" : "+"),
                     view::table_abbrev(r.level), r.index);
       if (ImGui::Selectable(label, false, ImGuiSelectableFlags_SpanAllColumns) && !r.leaf)
         toggle = static_cast<size_t>(i);
-      ImGui::Unindent(static_cast<float>(r.depth) * fs * 0.8f);
       ImGui::PopID();
       ImGui::TableSetColumnIndex(2);
       if (compact)
-        ImGui::TextUnformatted(va_text(r.va_first).c_str());
+        fit_text(va_text(r.va_first).c_str());
       else
-        ImGui::Text("%s-%s", va_text(r.va_first).c_str(), va_text(r.va_last).c_str());
+        fit_text((va_text(r.va_first) + "-" + va_text(r.va_last)).c_str());
       ImGui::TableSetColumnIndex(3);
-      ImGui::TextUnformatted(view::flags_text(r.entry, r.level).c_str());
+      // The flags' own tooltip explains each one (and shows them whole when cut).
+      fit_text(view::flags_text(r.entry, r.level).c_str());
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::Text("%s entry %u: %s", view::table_abbrev(r.level), r.index,
+                    view::flags_text(r.entry, r.level).c_str());
+        for (const auto& line : view::flags_explained(r.entry, r.level))
+          ImGui::TextUnformatted(line.c_str());
+        ImGui::EndTooltip();
+      }
       ImGui::TableSetColumnIndex(4);
-      ImGui::TextUnformatted(hex(r.target_phys).c_str());
+      fit_text(hex(r.target_phys).c_str());
       ImGui::TableSetColumnIndex(5);
-      if (!note.empty())
-        ImGui::TextUnformatted(note.c_str());
-      else if (r.leaf)
-        ImGui::TextDisabled("%s page", r.level == 1 ? "4 KiB" : r.level == 2 ? "2 MiB" : "1 GiB");
-      else
-        ImGui::Text("%u present", r.children);
+      if (!note.empty()) {
+        fit_text(note.c_str());
+      } else if (r.leaf) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+        fit_text((std::string(view::page_size_text(r.level)) + " page").c_str());
+        ImGui::PopStyleColor();
+      } else {
+        fit_text((std::to_string(r.children) + " present").c_str());
+      }
     }
   }
   ImGui::EndTable();
@@ -221,9 +264,8 @@ void TreePanel::draw_merged(const StateModel& m, UiState& ui) {
     merged_gen_ = ui.model_gen;
     merged_asid_ = ui.asid;
   }
-  ImGui::TextDisabled(
-      "%zu ranges in address space %u (contiguous, same rights: like QEMU's info mem)",
-      merged_.size(), ui.asid);
+  ImGui::TextDisabled("%zu ranges in %s (contiguous, same rights: like QEMU's info mem)",
+                      merged_.size(), m.names().space(ui.asid).c_str());
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   if (!ImGui::BeginTable(
           "merged", 4,
@@ -231,11 +273,14 @@ void TreePanel::draw_merged(const StateModel& m, UiState& ui) {
           ImVec2(std::max(avail.x, 1.0f), std::max(avail.y, 1.0f))))
     return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("first");
-  ImGui::TableSetupColumn("last");
-  ImGui::TableSetupColumn("4 KiB pages");
-  ImGui::TableSetupColumn("rights (urwx)");
-  ImGui::TableHeadersRow();
+  for (const auto& c : view::merged_columns()) ImGui::TableSetupColumn(c.column);
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (int c = 0; c < 4; ++c) {
+    if (!ImGui::TableSetColumnIndex(c)) continue;
+    ImGui::TableHeader(view::merged_columns()[static_cast<size_t>(c)].column);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s", view::merged_columns()[static_cast<size_t>(c)].meaning);
+  }
   ImGuiListClipper clip;
   clip.Begin(static_cast<int>(merged_.size()));
   while (clip.Step()) {

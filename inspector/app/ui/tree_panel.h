@@ -30,6 +30,8 @@ class TreePanel {
   void bind(AppState& s) { app_ = &s; }
   // compact: no tabs and no search box (the tree beside the frame map or the walk).
   void draw(const StateModel& m, UiState& ui, bool compact);
+  // The answer to the last reveal or search: "va=0x400000 found=yes" (or found=no).
+  [[nodiscard]] const std::string& last_found() const { return last_found_; }
 
  private:
   // The rows brought to the frame's model, and a reveal another view asked for acted on.
@@ -46,6 +48,7 @@ class TreePanel {
   uint32_t merged_asid_ = ~uint32_t{0};
   char search_text_[32] = {};
   std::string search_message_;
+  std::string last_found_;
   std::optional<size_t> highlight_;
   uint32_t highlight_asid_ = ~uint32_t{0};
   std::optional<size_t> scroll_to_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "inspector/app/ui/fit_text.h"
 #include "inspector/app/ui/format.h"
 #include "inspector/app/ui/theme.h"
 #include "inspector/view/entry_bits.h"
@@ -17,35 +18,34 @@ namespace {
 
 // The address as binary digit groups: sign extension, the indices used, the offset.
 void draw_bits(const view::VaSplit& s, uint64_t va) {
+  const float digit = ImGui::CalcTextSize("0").x;
   ImGui::TextDisabled("bits 63..48 (sign)");
-  ImGui::SameLine();
+  same_line_if_fits(digit * 4);
   ImGui::TextDisabled("%04llx", static_cast<unsigned long long>(va >> 48));
   for (int i = 0; i < s.index_count; ++i) {
-    ImGui::SameLine();
+    same_line_if_fits(digit * 9);
     char bits[10];
     for (int b = 0; b < 9; ++b) bits[b] = ((s.index[i] >> (8 - b)) & 1) ? '1' : '0';
     bits[9] = '\0';
     ImGui::TextColored(ImColor(kIndexRgba[i]), "%s", bits);
   }
-  ImGui::SameLine();
+  same_line_if_fits(digit * 14);
   ImGui::TextColored(ImColor(kIndexRgba[4]), "+%u-bit offset", s.offset_bits);
   for (int i = 0; i < s.index_count; ++i) {
-    if (i) ImGui::SameLine();
+    if (i) same_line_if_fits(digit * 15);
     ImGui::TextColored(ImColor(kIndexRgba[i]), "%s index %u",
                        view::table_abbrev(static_cast<uint8_t>(4 - i)), s.index[i]);
   }
-  ImGui::SameLine();
+  same_line_if_fits(digit * 18);
   ImGui::TextColored(ImColor(kIndexRgba[4]), "offset 0x%x", s.offset);
 }
 
 }  // namespace
 
 void WalkPanel::set_address(uint64_t va, bool reveal_all) {
-  va_ = va;
+  stepper_.set_address(va, reveal_all);
   std::snprintf(input_, sizeof input_, "0x%llx", static_cast<unsigned long long>(va));
-  reveal_all_ = reveal_all;
   reveal_pending_ = true;
-  shown_ = 0;
   requested_ = false;
 }
 
@@ -56,26 +56,31 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
   ImGui::SetNextItemWidth(fs * 14);
   const bool enter = ImGui::InputTextWithHint("##walkva", "virtual address (hex)", input_,
                                               sizeof input_, ImGuiInputTextFlags_EnterReturnsTrue);
-  ImGui::SameLine();
-  if (ImGui::Button("Walk") || enter) {
-    uint64_t va = 0;
-    if (parse_address(input_, va)) {
-      set_address(va, false);
-      message_.clear();
-    } else {
-      message_ = std::string("'") + input_ + "' is not a hex address";
-    }
+  {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    ui.layout["walk:input"] = std::to_string(static_cast<int>((lo.x + hi.x) / 2)) + "," +
+                              std::to_string(static_cast<int>((lo.y + hi.y) / 2));
   }
   ImGui::SameLine();
+  if (ImGui::Button("Walk") || enter) {
+    if (stepper_.submit(input_)) {
+      reveal_pending_ = true;
+      requested_ = false;
+      message_.clear();
+    } else {
+      message_ = stepper_.message();
+    }
+  }
+  same_line_if_fits(ImGui::CalcTextSize("Next step (N)").x + fs);
   // ImGui 1.86 indexes keys by the backend's codes: GLFW's for N is 'N'.
-  const bool next =
-      ImGui::Button("Next step (N)") || (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed('N'));
-  ImGui::SameLine();
-  if (ImGui::Button("Show all")) shown_ = 5;
-  ImGui::SameLine();
-  ImGui::TextDisabled("address space %u", ui.asid);
+  if (ImGui::Button("Next step (N)") || (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed('N')))
+    stepper_.next();
+  same_line_if_fits(ImGui::CalcTextSize("Show all").x + fs);
+  if (ImGui::Button("Show all")) stepper_.show_all();
+  same_line_if_fits(ImGui::CalcTextSize(m.names().space(ui.asid).c_str()).x);
+  ImGui::TextDisabled("%s", m.names().space(ui.asid).c_str());
   if (!message_.empty()) ImGui::TextColored(ImColor(kTextWarn), "%s", message_.c_str());
-  if (!va_) {
+  if (!stepper_.va()) {
     ImGui::TextWrapped(
         "Type a virtual address and press Walk; then Next step (or N) reveals one "
         "level at a time.");
@@ -84,27 +89,28 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
     return;
   }
   if (reveal_pending_) {
-    ui.reveal_va = *va_;  // expand the tree along the walk so its rows can be highlighted
+    ui.reveal_va = *stepper_.va();  // expand the tree along the walk so its rows can be highlighted
     reveal_pending_ = false;
   }
+  const uint64_t va = *stepper_.va();
   if (asid_ != ui.asid) {
     asid_ = ui.asid;
     requested_ = false;
-    shown_ = 0;
+    stepper_.restart();
   }
   // Live: ask the kernel once per (asid, va); show its answer when it comes, the model's meanwhile.
-  const WalkAnswer model_walk = m.walk_address(ui.asid, *va_);
+  const WalkAnswer model_walk = m.walk_address(ui.asid, va);
   WalkAnswer answer = model_walk;
   std::string source = "model";
   outcome_ = Outcome{};
   if (send_walk) {
     if (!requested_) {
       std::string err;
-      requested_ = send_walk(++token_, ui.asid, *va_, err);
+      requested_ = send_walk(++token_, ui.asid, va, err);
       message_ = requested_ ? "" : "WALK not sent: " + err;
     }
     const auto& k = m.last_walk();
-    if (requested_ && k && k->token == token_ && k->asid == ui.asid && k->va == *va_) {
+    if (requested_ && k && k->token == token_ && k->asid == ui.asid && k->va == va) {
       answer = *k;
       source = "kernel WALK answer";
       outcome_.kernel = true;
@@ -117,17 +123,17 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
   outcome_.levels = answer.levels.size();
   outcome_.matches_model = same_walk(answer, model_walk);
   const view::WalkView w = view::walk_view(m, answer, source);
-  if (reveal_all_) shown_ = static_cast<int>(w.steps.size()) + 1;
-  if (next) shown_ = std::min(shown_ + 1, static_cast<int>(w.steps.size()) + 1);
+  const size_t shown = stepper_.fit(w.steps.size());
 
-  ImGui::Text("%s in address space %u", va_text(*va_).c_str(), w.asid);
+  ImGui::Text("%s in %s", va_text(va).c_str(), m.names().space(w.asid).c_str());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("address space id %u", w.asid);
   ImGui::SameLine();
   ImGui::TextDisabled("(%s)", w.source.c_str());
-  draw_bits(w.split, *va_);
+  draw_bits(w.split, va);
   ImGui::Separator();
   ui.walk_rows.clear();
   int level_step = 0;
-  for (size_t i = 0; i < w.steps.size() && static_cast<int>(i) < shown_; ++i) {
+  for (size_t i = 0; i < w.steps.size() && i < shown; ++i) {
     const view::WalkStep& s = w.steps[i];
     const bool cr3 = s.level > 4;
     const uint32_t col = cr3 ? 0xFFFFFFFFu : kIndexRgba[std::clamp(level_step, 0, 3)];
@@ -136,8 +142,9 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
     if (cr3) {
       ImGui::Text("root table at %s", hex(s.entry).c_str());
     } else {
-      ImGui::Text("table %s [%u] = %s  %s", hex(s.table_phys).c_str(), s.index,
-                  hex(s.entry).c_str(), s.flags.c_str());
+      // Wrapped, not clipped: at --scale 2 the flags would fall off the right edge.
+      ImGui::TextWrapped("table %s [%u] = %s  %s", hex(s.table_phys).c_str(), s.index,
+                         hex(s.entry).c_str(), s.flags.c_str());
       ui.walk_rows[{s.table_phys >> 12, s.index}] = level_step;
       ++level_step;
     }
@@ -145,24 +152,28 @@ void WalkPanel::draw(const StateModel& m, UiState& ui, TreePanel& tree, const Se
     ImGui::TextWrapped("%s", s.explanation.c_str());
     ImGui::Unindent(fs * 3);
   }
-  ui.facts += " walk_levels=" + std::to_string(level_step);
-  if (shown_ > static_cast<int>(w.steps.size())) {
+  ui.facts += " walk_levels=" + std::to_string(level_step) +
+              " walk_shown=" + std::to_string(shown) + "/" + std::to_string(w.steps.size() + 1);
+  status_text_ = "va=" + hex(va) + " shown=" + std::to_string(shown) + "/" +
+                 std::to_string(w.steps.size() + 1);
+  if (stepper_.result_shown(w.steps.size()))
+    status_text_ += w.final_phys ? " phys=" + hex(*w.final_phys) : " result=none";
+  if (stepper_.result_shown(w.steps.size())) {
     ImGui::Separator();
     ImGui::TextWrapped("%s", w.summary.c_str());
     if (w.final_phys) {
       ImGui::TextColored(ImColor(kTextGood), "physical address %s", hex(*w.final_phys).c_str());
-      if (w.final_frame) {
+      if (w.final_frame && w.final_frame->known) {
+        ImGui::TextWrapped(
+            "frame %llu, %s, owner %s", static_cast<unsigned long long>(w.final_frame->pfn),
+            view::kind_name(w.final_frame->kind), m.names().owner(w.final_frame->owner).c_str());
+      } else {
         ImGui::SameLine();
-        ImGui::Text("frame %llu", static_cast<unsigned long long>(w.final_frame->pfn));
-        ImGui::SameLine();
-        ImGui::TextColored(ImColor(view::kind_rgba(w.final_frame->kind)), "%s",
-                           view::kind_name(w.final_frame->kind));
-        ImGui::SameLine();
-        ImGui::Text("owner %u", w.final_frame->owner);
+        ImGui::TextDisabled("outside RAM: no frame there");
       }
     }
   } else {
-    ImGui::TextDisabled("%d of %zu steps shown: Next step (N)", shown_, w.steps.size());
+    ImGui::TextDisabled("%zu of %zu steps shown: Next step (N)", shown, w.steps.size() + 1);
   }
   ImGui::EndChild();
   ImGui::SameLine();
