@@ -13,6 +13,12 @@
 //    1 + the Error otherwise (status_of); `op` is 0 for a read and 1 for a write.
 //  - A refcount change is reported by the thread that made it, with the value it left behind, so
 //    the values of one request may arrive out of order across CPUs (the ring is per CPU).
+//  - No record says what another already says, so a request's life costs as few records as it
+//    can (each is a push a host-attached run pays for): block_dispatch means the tag was taken
+//    and the refcount is 2, block_end means the refcount is 0 and the tag free again.
+//    block_tag and block_tag_free are only for a tag taken and given back without a dispatch (a
+//    submission refused after taking it). An inline request is three records: dispatch,
+//    device_done, end.
 #pragma once
 
 #include <stdint.h>
@@ -38,16 +44,19 @@ void end(uint32_t disk, uint32_t tag, uint32_t status, uint32_t sectors, uint64_
 void tag_free(uint32_t disk, uint32_t tag);
 }  // namespace detail
 
-// A tag (and so its preallocated request) was taken for a new request.
+// A tag (and so its preallocated request) was taken for a request that is not dispatched: it is
+// given back at once (block_tag_free follows). A dispatched request's block_dispatch says it.
 inline void tag(uint32_t disk, uint32_t tag) {
   if (mm_events::on()) detail::tag(disk, tag);
 }
-// The request went to the driver (its refcount is now 2).
+// The request took its tag and went to the driver: its refcount is now 2 (no block_tag or
+// block_ref says so).
 inline void dispatch(uint32_t disk, uint32_t tag, uint32_t op, uint32_t sectors, uint64_t sector,
                      uint64_t buffer_pfn, uint64_t frames) {
   if (mm_events::on()) detail::dispatch(disk, tag, op, sectors, sector, buffer_pfn, frames);
 }
-// The request's refcount is now `refcount` (copy, drop, lookup, dispatch or end).
+// The request's refcount is now `refcount` (a copy, a drop or a lookup; dispatch and end have
+// their own records).
 inline void ref(uint32_t disk, uint32_t tag, uint32_t refcount) {
   if (mm_events::on()) detail::ref(disk, tag, refcount);
 }
@@ -59,12 +68,13 @@ inline void device_done(uint32_t disk, uint32_t tag, uint32_t status) {
 inline void timeout(uint32_t disk, uint32_t tag) {
   if (mm_events::on()) detail::timeout(disk, tag);
 }
-// The request ended (refcount 2 -> 0) with this status; its buffer goes back to the submitter.
+// The request ended (refcount 2 -> 0, no block_ref says so) with this status; its buffer goes
+// back to the submitter and its tag is free (no block_tag_free either).
 inline void end(uint32_t disk, uint32_t tag, uint32_t status, uint32_t sectors, uint64_t sector,
                 uint64_t buffer_pfn, uint64_t frames) {
   if (mm_events::on()) detail::end(disk, tag, status, sectors, sector, buffer_pfn, frames);
 }
-// The tag is free again (after an end, or when a submission failed before dispatch).
+// The tag is free again without having been dispatched (a submission refused after taking it).
 inline void tag_free(uint32_t disk, uint32_t tag) {
   if (mm_events::on()) detail::tag_free(disk, tag);
 }

@@ -35,10 +35,8 @@ Result<void> Disk::init(const DiskConfig& config, Driver& driver) {
 Result<void> Disk::submit(Op op, uint64_t sector, uint32_t sectors, BlockBuffer& buffer,
                           uint32_t offset, Waiter& waiter) {
   if (!initialised_) return Error::kNotFound;
-  {
-    SpinGuard guard(lock_);
-    if (gone_) return Error::kNotFound;  // checked again at dispatch: this only fails early
-  }
+  // Without the lock: checked again under it at dispatch, this only fails early.
+  if (gone_.load(std::memory_order_relaxed)) return Error::kNotFound;
   if (op == Op::kWrite && config_.is_read_only()) return Error::kPermissionDenied;
   const uint64_t bs = config_.block_size();
   if (sectors == 0 || !buffer.owns() || buffer.frames() > kMaxTransferFrames || offset % bs != 0 ||
@@ -66,7 +64,7 @@ Result<void> Disk::submit(Op op, uint64_t sector, uint32_t sectors, BlockBuffer&
   uint32_t generation = 0;
   {
     SpinGuard guard(lock_);
-    if (!gone_) {
+    if (!gone_.load(std::memory_order_relaxed)) {
       generation = Request::generation_of(rq.state.load(std::memory_order_relaxed)) + 1;
       rq.deadline_ns.store(platform::now_ns() + config_.timeout(), std::memory_order_relaxed);
       rq.state.store(Request::pack(generation, Phase::kDispatching), std::memory_order_relaxed);
@@ -80,25 +78,30 @@ Result<void> Disk::submit(Op op, uint64_t sector, uint32_t sectors, BlockBuffer&
     rq.state.store(Request::pack(Request::generation_of(rq.state.load(std::memory_order_relaxed)),
                                  Phase::kFree),
                    std::memory_order_release);
-    tags_.release(rq.tag);
+    events::tag(id_, rq.tag);  // taken and given back undispatched: both said, in order
+    tags_.release(rq.tag, /*report=*/true);
     waiter.disarm();
     return Error::kNotFound;
   }
   const uint32_t tag_number = rq.tag;
-  events::ref(id_, tag_number, 2);
+  // One record for "tag taken, dispatched, refcount 2" (block_events.h): no block_tag or
+  // block_ref of its own.
   events::dispatch(id_, tag_number, static_cast<uint32_t>(op), sectors, sector,
                    rq.buffer.phys() >> mm::kFrameShift, rq.buffer.frames());
-  driver_->queue_rq(RequestRef::adopt(&rq));
+  driver_->queue_rq(RequestRef::adopt(&rq), plugged_.load(std::memory_order_relaxed) == 0);
   // The driver has it now, so a timeout or removal may claim it (abort reaches it). Fails, and
   // must, when the device already claimed it inline or the tag has since been dispatched again:
   // the generation in the word tells them apart.
   uint64_t expected = Request::pack(generation, Phase::kDispatching);
-  (void)rq.state.compare_exchange_strong(expected, Request::pack(generation, Phase::kInFlight),
-                                         std::memory_order_acq_rel, std::memory_order_relaxed);
+  const bool in_flight =
+      rq.state.compare_exchange_strong(expected, Request::pack(generation, Phase::kInFlight),
+                                       std::memory_order_acq_rel, std::memory_order_relaxed);
+  // Only a request still in flight can have been skipped by a removal's scan; one the device
+  // already claimed (ended inline, or ending) is not the removal's to end.
   bool gone = false;
-  {
+  if (in_flight) {
     SpinGuard guard(lock_);
-    gone = gone_;
+    gone = gone_.load(std::memory_order_relaxed);
   }
   if (gone) {  // a removal that ran while the driver was handed the request skipped it
     (void)end_one(
@@ -119,7 +122,7 @@ void Disk::finish(Request& rq, bool ok, Error e) {
   rq.state.store(
       Request::pack(Request::generation_of(rq.state.load(std::memory_order_relaxed)), Phase::kFree),
       std::memory_order_release);
-  tags_.release(rq.tag);
+  tags_.release(rq.tag, /*report=*/false);  // block_end said it: refcount 0, tag free
   // Last: the submitter may reuse the waiter (and this tag) as soon as it sees done.
   waiter->finish(std::move(buffer), ok, e);
 }
@@ -127,10 +130,12 @@ void Disk::finish(Request& rq, bool ok, Error e) {
 template <typename Pick>
 bool Disk::end_one(uint32_t tag, Phase how, Error e, Pick&& pick) {
   Request& rq = tags_.at(tag);
-  if (rq.phase() != Phase::kInFlight) return false;
+  // A first look without a reference: a scan that finds nothing due (the common case of a
+  // timeout scan) touches no refcount and reports nothing.
+  if (rq.phase() != Phase::kInFlight || !pick(rq)) return false;
   RequestRef ref = tags_.lookup(tag);
   // Holding a reference pins this dispatch (it cannot end without us), so what pick reads and
-  // the claim are about the dispatch the reference belongs to.
+  // the claim are about the dispatch the reference belongs to: asked again.
   if (!ref || !pick(rq) || !ref.try_claim(how)) return false;
   if (how == Phase::kClaimedTimeout) events::timeout(id_, tag);
   driver_->abort(tag);
@@ -158,7 +163,7 @@ uint32_t Disk::remove() {
   if (!initialised_) return 0;
   {
     SpinGuard guard(lock_);
-    gone_ = true;
+    gone_.store(true, std::memory_order_relaxed);
   }
   return end_in_flight(Phase::kClaimedAbort, Error::kNotFound, [](const Request&) { return true; });
 }

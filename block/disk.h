@@ -6,10 +6,12 @@
 //  - A submission either dispatches (the buffer moves into the request, the Waiter is armed) or
 //    fails before dispatch having changed nothing (the caller keeps its buffer, the tag is back,
 //    the Waiter is not armed).
-//  - gone_ is guarded by lock_, and a request is dispatched (refs 2, kDispatching) only under
-//    lock_ with gone_ false: once remove() has set gone_ no new one starts. A request still being
-//    handed to the driver when remove() scans is not yet kInFlight and is skipped by the scan;
-//    its submitter, once the driver has it, sees gone_ and ends it the same way.
+//  - gone_ is written only under lock_, and a request is dispatched (refs 2, kDispatching) only
+//    under lock_ with gone_ false: once remove() has set gone_ no new one starts. (submit's early
+//    check reads it without the lock: it can only fail sooner, never let a dispatch through.) A
+//    request still being handed to the driver when remove() scans is not yet kInFlight and is
+//    skipped by the scan; its submitter, once the driver has it, sees gone_ and ends it the same
+//    way.
 //  - Timeouts and removal end a request only through a claim (request.h), so each dispatch ends
 //    exactly once whatever races with it; the driver is told (abort) before the end is waited on.
 //  - The disk never allocates after init: requests are preallocated in tags_, buffers come from
@@ -17,6 +19,8 @@
 #pragma once
 
 #include <stdint.h>
+
+#include <atomic>
 
 #include "block/disk_config.h"
 #include "block/driver.h"
@@ -59,6 +63,15 @@ class Disk {
   [[nodiscard]] Result<void> submit(Op op, uint64_t sector, uint32_t sectors, BlockBuffer& buffer,
                                     uint32_t offset, Waiter& waiter);
 
+  // A submitter's batch (block/plug.h): while plugged, dispatches tell the driver more follow;
+  // the last unplug has the driver commit. Use Plug rather than calling these.
+  void plug() { plugged_.fetch_add(1, std::memory_order_relaxed); }
+  void unplug() {
+    if (plugged_.fetch_sub(1, std::memory_order_relaxed) == 1 && driver_ != nullptr) {
+      driver_->commit();
+    }
+  }
+
   // Ends every in-flight request whose deadline is <= now_ns with kBusy (timed out); returns
   // how many it ended.
   uint32_t expire(uint64_t now_ns);
@@ -88,7 +101,8 @@ class Disk {
   Driver* driver_ = nullptr;
   uint32_t id_ = 0;
   SpinLock lock_;
-  bool gone_ TA_GUARDED(lock_) = false;
+  std::atomic<uint32_t> plugged_{0};  // Plugs alive on this disk
+  std::atomic<bool> gone_{false};     // written under lock_ (see the invariants)
   bool initialised_ = false;
   TagSet tags_;
 };

@@ -25,15 +25,20 @@ void Ramdisk::fail_every(uint32_t n) {
   SpinGuard guard(fail_lock_);
   fail_every_ = n;
   served_ = 0;
+  injecting_.store(fail_every_ != 0 || hook_ != nullptr, std::memory_order_relaxed);
 }
 
 void Ramdisk::set_fail_hook(FailHook hook, void* ctx) {
   SpinGuard guard(fail_lock_);
   hook_ = hook;
   hook_ctx_ = ctx;
+  injecting_.store(fail_every_ != 0 || hook_ != nullptr, std::memory_order_relaxed);
 }
 
 bool Ramdisk::should_fail(const RequestRef& rq) {
+  // Nothing configured: no lock per request (served_ counts only while fail_every is set, and
+  // fail_every restarts it).
+  if (!injecting_.load(std::memory_order_relaxed)) return false;
   FailHook hook = nullptr;
   void* ctx = nullptr;
   bool fail = false;
@@ -75,7 +80,7 @@ void Ramdisk::serve(RequestRef&& rq) {
                  copied.is_ok() ? Error::kInvalidArgument : copied.error());
 }
 
-void Ramdisk::queue_rq(RequestRef rq) {
+void Ramdisk::queue_rq(RequestRef rq, bool /*last*/) {
   switch (mode_.load(std::memory_order_relaxed)) {
     case Mode::kInline:
       serve(std::move(rq));

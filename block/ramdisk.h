@@ -59,7 +59,7 @@ class Ramdisk final : public Driver {
   [[nodiscard]] uint64_t injected() const { return injected_.load(std::memory_order_relaxed); }
   [[nodiscard]] const BlockBuffer& storage() const { return storage_; }
 
-  void queue_rq(RequestRef rq) override;
+  void queue_rq(RequestRef rq, bool last) override;
   void abort(uint32_t tag) override;
 
  private:
@@ -89,6 +89,7 @@ class Ramdisk final : public Driver {
   uint32_t served_ TA_GUARDED(fail_lock_) = 0;
   FailHook hook_ TA_GUARDED(fail_lock_) = nullptr;
   void* hook_ctx_ TA_GUARDED(fail_lock_) = nullptr;
+  std::atomic<bool> injecting_{false};  // fail_every_ != 0 || hook_ (written under fail_lock_)
   std::atomic<uint64_t> injected_{0};
 };
 

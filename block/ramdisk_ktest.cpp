@@ -1,8 +1,10 @@
 // The block layer in the kernel: a ramdisk behind a block::Disk with errors injected (every 3rd
 // request fails): each failure reaches its submitter as kMalformed with the buffer handed back,
 // the successes carry data, and afterwards no tag, no request reference and no frame is left
-// (the mm leak hook around every ktest checks the frames, block-buffer included).
+// (the mm leak hook around every ktest checks the frames, block-buffer included). The same for the
+// boot ramdisk the command line asked for (ktest boots carry ramdisk=64 ramdisk.fail=3).
 #include "block/block_buffer.h"
+#include "block/boot_ramdisk.h"
 #include "block/disk.h"
 #include "block/ramdisk.h"
 #include "block/waiter.h"
@@ -58,4 +60,34 @@ KTEST(block, ramdisk_injected_errors_reach_the_submitter_and_leak_nothing) {
   KEXPECT_EQ(b->rd.injected(), 4u);
   KEXPECT(b->disk.idle());
   b->~Bench();  // the ramdisk's storage goes back; the hook checks the census
+}
+
+KTEST(block, boot_ramdisk_from_the_command_line_fails_every_nth_request) {
+  auto info = block::boot_ramdisk_info();
+  if (info.is_error()) KSKIP("no ramdisk= on the kernel command line");
+  block::Disk* disk = block::boot_ramdisk().value();
+  block::Ramdisk* rd = block::boot_ramdisk_driver().value();
+  const uint32_t n = info.value()->fail_every;
+  KASSERT(n != 0);  // the ktest boots ask for injected failures
+  KEXPECT_EQ(disk->config().capacity(), info.value()->sectors);
+  rd->fail_every(n);  // the count starts again: requests 1..3n, of which n, 2n and 3n fail
+  const uint64_t injected = rd->injected();
+  auto buf = block::BlockBuffer::alloc(1, kOwnerTest);
+  KASSERT(buf.is_ok());
+  unsigned failed = 0;
+  for (unsigned i = 1; i <= 3 * n; ++i) {
+    block::Waiter w;
+    KASSERT(disk->read((i * 8) % info.value()->sectors, 8, buf.value(), 0, w).is_ok());
+    auto r = w.wait([] {});  // inline completion
+    buf.value() = w.take_buffer();
+    KEXPECT(buf.value().owns());
+    KEXPECT(r.is_ok() == (i % n != 0));
+    if (r.is_error()) {
+      KEXPECT(r.error() == Error::kMalformed);
+      ++failed;
+    }
+  }
+  KEXPECT_EQ(failed, 3u);
+  KEXPECT_EQ(rd->injected() - injected, 3u);
+  KEXPECT(disk->idle());
 }

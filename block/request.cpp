@@ -116,8 +116,7 @@ EndResult end_request(RequestRef&& ref, bool ok, Error e) {
   ref.rq_ = nullptr;
   ref.claimed_ = false;
   count_live(-1);
-  events::ref(rq->disk_id, rq->tag, 0);
-  rq->disk->finish(*rq, ok, e);
+  rq->disk->finish(*rq, ok, e);  // its block_end says refcount 0: no separate block_ref
   return EndResult(EndResult::Kind::kEnded, RequestRef());
 }
 

@@ -27,12 +27,15 @@ Result<uint32_t> TagSet::alloc(uint32_t queue) {
   HwQueue& q = hw_[queue];
   const uint64_t all = depth_ == 64 ? ~uint64_t{0} : (uint64_t{1} << depth_) - 1;
   uint32_t index = 0;
-  {
-    SpinGuard guard(q.lock);
-    const uint64_t free = ~q.used & all;
+  uint64_t used = q.used.load(std::memory_order_relaxed);
+  for (;;) {
+    const uint64_t free = ~used & all;
     if (free == 0) return Error::kBusy;
     index = static_cast<uint32_t>(__builtin_ctzll(free));
-    q.used |= uint64_t{1} << index;
+    if (q.used.compare_exchange_weak(used, used | uint64_t{1} << index, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      break;
+    }
   }
   const uint32_t tag = queue * depth_ + index;
   Request& rq = requests_[tag];
@@ -42,18 +45,19 @@ Result<uint32_t> TagSet::alloc(uint32_t queue) {
   }
   rq.state.store(Request::pack(Request::generation_of(state), Phase::kPrepared),
                  std::memory_order_relaxed);
-  events::tag(rq.disk_id, tag);
+  // No record here: the submitter either dispatches at once (block_dispatch says which tag) or
+  // gives the tag back and reports both (block_events.h).
   return tag;
 }
 
-void TagSet::release(uint32_t tag) {
+void TagSet::release(uint32_t tag, bool report) {
   Request& rq = requests_[tag];
-  events::tag_free(rq.disk_id, tag);
+  if (report) events::tag_free(rq.disk_id, tag);
   HwQueue& q = hw_[tag / depth_];
   const uint64_t bit = uint64_t{1} << (tag % depth_);
-  SpinGuard guard(q.lock);
-  if ((q.used & bit) == 0) panic("block: disk %u tag %u released twice", rq.disk_id, tag);
-  q.used &= ~bit;
+  if ((q.used.fetch_and(~bit, std::memory_order_release) & bit) == 0) {
+    panic("block: disk %u tag %u released twice", rq.disk_id, tag);
+  }
 }
 
 RequestRef TagSet::lookup(uint32_t tag) {
@@ -64,11 +68,7 @@ RequestRef TagSet::lookup(uint32_t tag) {
 uint32_t TagSet::in_use() {
   uint32_t n = 0;
   for (uint32_t i = 0; i < queues_; ++i) {
-    uint64_t used = 0;
-    {
-      SpinGuard guard(hw_[i].lock);
-      used = hw_[i].used;
-    }
+    uint64_t used = hw_[i].used.load(std::memory_order_acquire);
     // Not __builtin_popcountll: without POPCNT it calls libgcc, which the kernel does not link.
     for (; used != 0; used &= used - 1) ++n;
   }

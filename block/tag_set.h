@@ -2,8 +2,9 @@
 //
 // Invariants:
 //  - Tags are global to the disk: tag = queue * depth + index, index < depth, queue < queues.
-//    Each hardware queue hands out its own indices from a bitmap guarded by that queue's lock, so
-//    queues never contend with each other.
+//    Each hardware queue hands out its own indices from its own atomic bitmap (a bit is taken by
+//    compare-exchange and given back by fetch_and: no lock and no interrupt masking per request),
+//    so queues never contend with each other.
 //  - requests_[tag] lives as long as the TagSet (nothing is allocated or freed after init), so a
 //    lookup may read any request's refcount at any time; try_get's increment-from-non-zero is
 //    what keeps it from reviving a request that is being ended or is free.
@@ -13,9 +14,9 @@
 
 #include <stdint.h>
 
+#include <atomic>
+
 #include "block/request.h"
-#include "kernel/lib/spinlock.h"
-#include "kernel/lib/thread_annotations.h"
 
 namespace glass::block {
 
@@ -34,8 +35,9 @@ class TagSet {
 
   // A free tag of this queue (its request is kPrepared, refs 0); kBusy when all are taken.
   [[nodiscard]] Result<uint32_t> alloc(uint32_t queue);
-  // Gives a tag back (its request must be kFree with refs 0).
-  void release(uint32_t tag);
+  // Gives a tag back (its request must be kFree with refs 0). `report`: a block_tag_free event
+  // (the caller reported the block_tag); false after an end, whose block_end already says it.
+  void release(uint32_t tag, bool report);
 
   // A reference to the request behind `tag` if it is in flight (refs != 0), else empty; also
   // empty for a tag out of range. Safe against a concurrent end (see the invariants).
@@ -52,8 +54,9 @@ class TagSet {
 
  private:
   struct HwQueue {
-    SpinLock lock;
-    uint64_t used TA_GUARDED(lock) = 0;  // bit i: index i is taken
+    // Bit i: index i is taken. Taken with acquire (sees the kFree the last ender published),
+    // given back with release (after the request's phase went back to kFree).
+    std::atomic<uint64_t> used{0};
   };
 
   uint32_t depth_ = 0;

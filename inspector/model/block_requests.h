@@ -2,9 +2,11 @@
 // requests" tab draws them: each request in flight with its state and reference count, and the
 // last ones that ended with their outcome.
 //
-// Invariants: a request is keyed by (disk, tag) from its block_tag event until its
-// block_tag_free; its refcount is the last block_ref value (0 = the block layer owns it, 2 = the
-// driver's reference + the in-flight count, more = extra references such as a tag lookup);
+// Invariants: a request is keyed by (disk, tag) from its block_dispatch (which says the tag was
+// taken; block_tag comes only before a block_tag_free, for a tag given back undispatched) until
+// its block_end; its refcount is 2 from block_dispatch,
+// then the last block_ref value, 0 at block_end (0 = the block layer owns it, 2 = the driver's
+// reference + the in-flight count, more = extra references such as a tag lookup);
 // ended requests move to `ended` (the newest kMaxEnded kept). Plain data: copied with the model
 // into the timeline's keyframes, so what is drawn is the state at the event shown. Snapshots do
 // not carry requests yet: an attach mid-run sees only requests tagged after it.
@@ -32,6 +34,8 @@ struct BlockRequest {
   uint64_t frames = 0;
   uint32_t status = 0;  // 0 ok, else 1 + the kernel's Error value (block_end)
   uint64_t t_tagged = 0, t_last = 0;
+  // The request's timeline (ns; 0: did not happen): what the tab draws for a selected request.
+  uint64_t t_dispatch = 0, t_device_done = 0, t_timeout = 0, t_end = 0;
 };
 
 [[nodiscard]] const char* state_name(BlockRequest::State s);

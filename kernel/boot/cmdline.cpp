@@ -95,6 +95,10 @@ void apply(Cmdline& c, const Token& t) {
     apply_count(c, t, &c.failinject);
   } else if (key_is(t, "failinject_stride")) {
     apply_count(c, t, &c.failinject_stride);
+  } else if (key_is(t, "ramdisk")) {
+    apply_count(c, t, &c.ramdisk_kib);
+  } else if (key_is(t, "ramdisk.fail")) {
+    apply_count(c, t, &c.ramdisk_fail);
   } else if (key_is(t, "demo_pace")) {
     uint64_t p = 0;
     if (parse_count(t, &p) && p <= 1000) {

@@ -40,7 +40,7 @@ void pause_ms(uint64_t ms) {
 class HandDriver final : public block::Driver {
  public:
   enum class Mode { kHold, kNeverAnswer };
-  void queue_rq(block::RequestRef rq) override {
+  void queue_rq(block::RequestRef rq, bool /*last*/) override {
     if (mode == Mode::kHold) held = std::move(rq);
   }
   void abort(uint32_t) override { held.reset(); }

@@ -6,6 +6,7 @@
 // demos run only after the ready line, so its init time measures boot alone.
 #include <stdint.h>
 
+#include "block/boot_ramdisk.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/early_paging.h"
 #include "kernel/arch/x86_64/gdt.h"
@@ -60,6 +61,35 @@ void report_disk() {
       d.addr.bus, d.addr.device, d.addr.function, d.sectors, d.sectors / 2, d.logical_block,
       d.queue_size, d.depth, d.interrupts ? "by MSI-X interrupt" : "polled (no MSI-X)",
       d.read_only ? ", read-only" : "");
+}
+
+// The boot ramdisk the command line asked for (ramdisk=KIB, ramdisk.fail=N), in one line; a bad
+// value is said and the kernel carries on without it.
+void report_ramdisk(const Cmdline& c) {
+  if (c.ramdisk_kib == 0) {
+    if (c.ramdisk_fail != 0) kprintf("ramdisk: ramdisk.fail= without ramdisk=KIB: no ramdisk\n");
+    return;
+  }
+  auto r = block::open_boot_ramdisk(c.ramdisk_kib, c.ramdisk_fail);
+  if (r.is_error()) {
+    if (r.error() == Error::kInvalidArgument) {
+      kprintf(
+          "ramdisk: ramdisk=%lu refused: a size is 1..%lu KiB (ramdisk.fail 1..%u): carrying "
+          "on without it\n",
+          c.ramdisk_kib, block::kBootRamdiskMaxKib, UINT32_MAX);
+    } else {
+      kprintf("ramdisk: ramdisk=%lu KiB refused (%s): carrying on without it\n", c.ramdisk_kib,
+              error_name(r.error()));
+    }
+    return;
+  }
+  const block::BootRamdiskInfo& d = *r.value();
+  if (d.fail_every != 0) {
+    kprintf("ramdisk: %lu KiB, %lu sectors of 512 B, failing every request number %u (injected)\n",
+            d.kib, d.sectors, d.fail_every);
+  } else {
+    kprintf("ramdisk: %lu KiB, %lu sectors of 512 B\n", d.kib, d.sectors);
+  }
 }
 
 constexpr uint32_t kMultiboot2Magic = 0x36d76289;
@@ -217,6 +247,7 @@ void load_symbols(const mb2::BootInfo& info) {
             tsc.trusted ? "ok" : "untrusted", lapic.trusted ? "ok" : "untrusted");
   }
   report_disk();
+  report_ramdisk(cmdline);
   // After the LAPIC (an AP's start is timed by the TSC and sent through this CPU's LAPIC).
   (void)smp::start_aps(info_phys, info.total_size);
   kprintf_verbose("symbols: %zu functions%s\n", kernel_symbols().count(),

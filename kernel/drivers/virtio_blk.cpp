@@ -7,6 +7,7 @@
 #include "kernel/drivers/lapic.h"
 #include "kernel/lib/platform.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/lib/thread_annotations.h"
 #include "mm/phys/platform.h"
 #include "mm/phys/unique_frame.h"
 #include "virtio/split_queue.h"
@@ -46,8 +47,13 @@ void on_disk_interrupt() {  // wakes the waiter's hlt; the waiter reads the used
 class VirtioBlk final : public block::Driver {
  public:
   Result<void> open(const pci::Device& dev);
-  void queue_rq(block::RequestRef rq) override;
+  void queue_rq(block::RequestRef rq, bool last) override;
   void abort(uint32_t tag) override;
+  void commit() override;
+  void inject_errors(uint32_t n) {
+    SpinGuard guard(lock_);
+    inject_errors_ = n;
+  }
   // Ends the requests the device has finished; how many.
   unsigned reap();
 
@@ -67,8 +73,15 @@ class VirtioBlk final : public block::Driver {
   ::glass::virtio::SplitQueue queue_;
   mm::DeviceQueueFrame rings_;
   mm::DeviceQueueFrame slots_;
+  // Under lock_. Tells the device about new chains unless it said not to.
+  void notify_locked() TA_REQ(lock_);
+
   volatile uint16_t* notify_ = nullptr;
   SpinLock lock_;
+  bool untold_ TA_GUARDED(lock_) = false;
+  uint32_t inject_errors_ TA_GUARDED(lock_) =
+      0;  // next requests sent past the end (tests)  // chains published in a batch, device not yet
+          // told
   block::RequestRef held_[kSlots];
 };
 
@@ -160,7 +173,17 @@ Result<void> VirtioBlk::setup_queue() {
   return {};
 }
 
-void VirtioBlk::queue_rq(block::RequestRef rq) {
+void VirtioBlk::notify_locked() {
+  untold_ = false;
+  if (queue_.notify_needed()) *notify_ = 0;  // the queue's index
+}
+
+void VirtioBlk::commit() {
+  SpinGuard guard(lock_);
+  if (untold_ && usable) notify_locked();
+}
+
+void VirtioBlk::queue_rq(block::RequestRef rq, bool last) {
   const uint32_t tag = rq.tag();
   Error refused = Error::kNotFound;
   {
@@ -168,8 +191,12 @@ void VirtioBlk::queue_rq(block::RequestRef rq) {
     if (usable && tag < kSlots) {
       const uint32_t per_block = info.logical_block / 512;
       SlotArea& area = slots();
-      area.header[tag] =
-          RequestHeader{rq.op() == block::Op::kWrite ? 1u : 0u, 0, rq.sector() * per_block};
+      uint64_t sector = rq.sector() * per_block;
+      if (inject_errors_ != 0) {  // the device itself refuses a range past its end
+        --inject_errors_;
+        sector = info.sectors;
+      }
+      area.header[tag] = RequestHeader{rq.op() == block::Op::kWrite ? 1u : 0u, 0, sector};
       area.status[tag] = 0xff;  // the device overwrites it; 0xff means it never did
       const uint64_t base = slots_.phys();
       const ::glass::virtio::Segment segs[] = {
@@ -181,7 +208,13 @@ void VirtioBlk::queue_rq(block::RequestRef rq) {
       if (r.is_ok()) {
         held_[tag] = std::move(rq);
         ++g_counters.submitted;
-        if (queue_.notify_needed()) *notify_ = 0;  // the queue's index
+        // In a batch (block/plug.h) the device is told once, at commit: one trap, not one per
+        // request.
+        if (last) {
+          notify_locked();
+        } else {
+          untold_ = true;
+        }
         return;
       }
       refused = r.error();
@@ -280,6 +313,7 @@ Result<void> wait(block::Waiter& w) {
   return w.wait([] {
     // Checked with interrupts off, then sti;hlt: a completion interrupt between the check and
     // the halt still wakes it, and the timer bounds every sleep so deadlines are seen.
+    g_blk->commit();  // a waiter inside a batch: the device must know before anyone sleeps
     const uintptr_t irq = platform::irq_save();
     const unsigned reaped = g_blk->reap();
     platform::irq_restore(irq);
@@ -293,6 +327,10 @@ Result<void> wait(block::Waiter& w) {
       cpu::pause();
     }
   });
+}
+
+void inject_device_errors(uint32_t n) {
+  if (g_blk != nullptr) g_blk->inject_errors(n);
 }
 
 BlockCounters block_counters() {

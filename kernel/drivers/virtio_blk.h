@@ -50,6 +50,12 @@ struct BlockInfo {
 // (the device is then reset), and sleeps between interrupts. Returns the request's outcome.
 [[nodiscard]] Result<void> wait(block::Waiter& w);
 
+// Test seam for device errors: the next `n` requests are sent to the sector just past the
+// device's end, so the real device answers each with VIRTIO_BLK_S_IOERR (the block layer checked
+// the range already; only this seam gets past it). The error then takes the driver's ordinary
+// path: status byte, reap, complete(false).
+void inject_device_errors(uint32_t n);
+
 // Requests the device was given and completions taken back since boot, and completion
 // interrupts (the ktests check they add up).
 struct BlockCounters {

@@ -1,9 +1,12 @@
 // virtio-blk through the block layer on the real QEMU device the harness attached (a scratch image
 // per boot): patterns written then read back, the last sector included; bad requests refused
-// before the device; every request accounted for and every completion an interrupt; no frame
+// before the device; errors the device itself reports (injected: requests sent past its end) end
+// their requests with an error, no reference left and the buffer back; a batch (block::Plug)
+// reaches the device; every request accounted for and every completion an interrupt; no frame
 // leaked (the frames ktest hook checks around every test).
 #include "block/block_buffer.h"
 #include "block/disk.h"
+#include "block/plug.h"
 #include "block/waiter.h"
 #include "kernel/drivers/virtio_blk.h"
 #include "kernel/ktest/ktest.h"
@@ -101,6 +104,45 @@ KTEST(virtio_blk, requests_in_flight_together_all_complete) {
     KEXPECT(same(bufs[i], back.value()));
   }
   KEXPECT(d->idle());
+}
+
+KTEST(virtio_blk, device_errors_end_requests_with_no_reference_or_frame_left) {
+  auto disk = virtio::open_block();
+  if (disk.is_error() && disk.error() == Error::kNotFound) KSKIP("no virtio-blk disk attached");
+  KASSERT(disk.is_ok());
+  block::Disk* d = virtio::block_disk().value();
+  constexpr unsigned kN = 4, kFailed = 3;
+  block::Waiter w[kN];
+  block::BlockBuffer bufs[kN];
+  for (unsigned i = 0; i < kN; ++i) {
+    auto b = block::BlockBuffer::alloc(1, kOwnerTest);
+    KASSERT(b.is_ok());
+    bufs[i] = std::move(b.value());
+  }
+  const virtio::BlockCounters before = virtio::block_counters();
+  virtio::inject_device_errors(kFailed);
+  {
+    block::Plug batch(*d);  // the four reach the device together, at the Plug's end
+    for (unsigned i = 0; i < kN; ++i) {
+      KEXPECT(d->submit(block::Op::kRead, 8 * i, 8, bufs[i], 0, w[i]).is_ok());
+    }
+  }
+  for (unsigned i = 0; i < kN; ++i) {
+    const Result<void> r = virtio::wait(w[i]);
+    bufs[i] = w[i].take_buffer();
+    KEXPECT(bufs[i].owns());  // the buffer comes back whatever the outcome
+    if (i < kFailed) {
+      KEXPECT(r.is_error());
+    } else {
+      KEXPECT(r.is_ok());
+    }
+  }
+  const virtio::BlockCounters after = virtio::block_counters();
+  KEXPECT_EQ(after.submitted - before.submitted, kN);
+  KEXPECT_EQ(after.failed - before.failed, kFailed);
+  KEXPECT_EQ(after.completed - before.completed, kN - kFailed);
+  KEXPECT_EQ(after.resets, before.resets);  // an error answer is an answer: no reset
+  KEXPECT(d->idle());                       // every tag free, every refcount 0, no buffer held
 }
 
 KTEST(virtio_blk, bad_requests_are_refused_before_the_device) {

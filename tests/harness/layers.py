@@ -116,8 +116,14 @@ def run_gtest(t, layer, binary):
                  f'exited {proc.returncode}:\n' + proc.stdout[-4000:])
 
 
+def ktest_cmdline(selection):
+    # A boot ramdisk with injected failures: ktest block.boot_ramdisk_* checks the command line's
+    # ramdisk= and ramdisk.fail= end to end.
+    return f'ktest={selection} ramdisk=64 ramdisk.fail=3'
+
+
 def ktest_boot(selection, mem, accel, smp=1):
-    iso = qemu.iso_for(f'ktest={selection}')
+    iso = qemu.iso_for(ktest_cmdline(selection))
     # Every ktest boot has a disk of its own (the virtio-blk ktests use it; QEMU locks images).
     disk = qemu.scratch_disk(f'ktest-{mem}')
     return qemu.boot(iso, mem=mem, accel=accel, timeout=KTEST_TIMEOUT, disk=disk, smp=smp)
@@ -188,7 +194,7 @@ def run_all(a):
         return finish(t, start)
     accel = qemu.choose_accel(a.accel) if ('kernel' in layers or 'e2e' in layers) else None
     if 'kernel' in layers:
-        qemu.iso_for(f'ktest={a.ktest}')  # every ISO is built before the threads start
+        qemu.iso_for(ktest_cmdline(a.ktest))  # every ISO is built before the threads start
     if 'e2e' in layers:
         e2e.prepare()
     # Two workers (two cores) boot the kernel suites and run the fuzzers while this thread runs

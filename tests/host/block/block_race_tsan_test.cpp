@@ -116,7 +116,7 @@ TEST_F(BlockRaceTsan, CompletionAgainstTimeoutEndsEachRequestOnce) {
 // A device that keeps each request's reference until the test ends it.
 class KeepingDriver final : public Driver {
  public:
-  void queue_rq(RequestRef rq) override { held[rq.tag()] = std::move(rq); }
+  void queue_rq(RequestRef rq, bool /*last*/) override { held[rq.tag()] = std::move(rq); }
   void abort(uint32_t tag) override { held[tag].reset(); }
   RequestRef held[TagSet::kMaxTags];
 };

@@ -214,7 +214,7 @@ TEST_F(DiskTest, ADiskThatWentAwayFailsInFlightAndNewRequests) {
 // the request yet (the driver's queue_rq has not returned), so the submitter must end it.
 class VanishingDriver final : public Driver {
  public:
-  void queue_rq(RequestRef rq) override {
+  void queue_rq(RequestRef rq, bool /*last*/) override {
     held = std::move(rq);
     removed_in_flight = disk->remove();
   }

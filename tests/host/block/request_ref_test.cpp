@@ -13,7 +13,7 @@ namespace {
 // A device that keeps the driver's reference until told to let go.
 class HoldingDriver final : public Driver {
  public:
-  void queue_rq(RequestRef rq) override { held = std::move(rq); }
+  void queue_rq(RequestRef rq, bool /*last*/) override { held = std::move(rq); }
   void abort(uint32_t) override { held.reset(); }
   RequestRef held;
 };

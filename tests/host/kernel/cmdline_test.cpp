@@ -57,6 +57,24 @@ TEST(Cmdline, DemoPaceIsAPercentageOfThePauses) {
   }
 }
 
+TEST(Cmdline, RamdiskSizeAndInjectedFailures) {
+  Cmdline none = parse_cmdline("demo=block");
+  EXPECT_EQ(none.ramdisk_kib, 0u);
+  EXPECT_EQ(none.ramdisk_fail, 0u);
+  Cmdline c = parse_cmdline("ramdisk=1024 ramdisk.fail=3");
+  EXPECT_EQ(c.ramdisk_kib, 1024u);
+  EXPECT_EQ(c.ramdisk_fail, 3u);
+  EXPECT_EQ(c.warning_count, 0u);
+  for (const char* bad : {"ramdisk=0", "ramdisk=-1", "ramdisk=4M", "ramdisk", "ramdisk.fail=x"}) {
+    Cmdline b = parse_cmdline(bad);
+    EXPECT_EQ(b.ramdisk_kib, 0u) << bad;
+    EXPECT_EQ(b.ramdisk_fail, 0u) << bad;
+    ASSERT_EQ(b.warning_count, 1u) << bad;
+    EXPECT_NE(std::string(b.warnings[0]).find("takes a whole number >= 1"), std::string::npos)
+        << b.warnings[0];
+  }
+}
+
 TEST(Cmdline, LaterValueWins) {
   Cmdline c = parse_cmdline("panic=exit panic=halt ktest=a ktest=b");
   EXPECT_FALSE(c.panic_exit);
