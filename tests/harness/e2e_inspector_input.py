@@ -47,15 +47,23 @@ def read_xwd(data):
     def shift(mask):
         return (mask & -mask).bit_length() - 1
     rs, gs, bs = shift(red_mask), shift(green_mask), shift(blue_mask)
+    # Where each channel's byte sits in a pixel, when its mask is one whole byte: then a row is
+    # reordered by slices (a per-pixel Python loop costs seconds per screenshot).
+    def byte_of(mask):
+        if mask not in (0xff, 0xff00, 0xff0000, 0xff000000) or shift(mask) // 8 >= bpp:
+            return None
+        i = shift(mask) // 8
+        return i if order == '<' else bpp - 1 - i
+    where = [byte_of(m) for m in (red_mask, green_mask, blue_mask)]
     rows = []
-    fast = (bpp == 4 and order == '<' and (red_mask, green_mask, blue_mask) ==
-            (0xff0000, 0xff00, 0xff))
+    opaque = b'\xff' * width
     for y in range(height):
         line = data[pos + y * bytes_per_line:pos + y * bytes_per_line + width * bpp]
         out = bytearray(width * 4)
-        if fast:  # B, G, R, X bytes: reorder by slices (a per-pixel loop costs seconds)
-            out[0::4], out[1::4], out[2::4] = line[2::4], line[1::4], line[0::4]
-            out[3::4] = b'\xff' * width
+        if None not in where:
+            for c, i in enumerate(where):
+                out[c::4] = line[i::bpp]
+            out[3::4] = opaque
             rows.append(bytes(out))
             continue
         if bpp == 4:
@@ -81,7 +89,7 @@ def write_png(path, width, rows):
     with open(path, 'wb') as f:
         f.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, len(rows),
                                                                     8, 6, 0, 0, 0)) +
-                chunk(b'IDAT', zlib.compress(raw, 6)) + chunk(b'IEND', b''))
+                chunk(b'IDAT', zlib.compress(raw, 1)) + chunk(b'IEND', b''))
 
 
 class Driver:
