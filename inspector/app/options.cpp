@@ -16,6 +16,8 @@ const char kUsage[] =
     "  --at-event N         with --replay: show the state after event N (0-based)\n"
     "  --view V             tree|frames|locks|walk|timeline|log|invariants|block\n"
     "  --screenshot OUT.png render one frame off-screen, write it as PNG, exit\n"
+    "  --views V,V,...      with --replay and --screenshot 'DIR/{view}.png': one PNG per\n"
+    "                       view from one process ('all': every view)\n"
     "  --size WxH           window size in pixels (default 1280x800)\n"
     "  --scale S            UI scale, 0.5 to 4 (default: the monitor's content scale)\n"
     "  --walk-va ADDR       page walk of this virtual address (hex 0x... or decimal)\n"
@@ -39,6 +41,24 @@ constexpr const char* kViewNames[kViewCount] = {"tree",     "frames", "locks",  
 CLI::Validator nonempty(const std::string& sentence) {
   return CLI::Validator([sentence](std::string& v) { return v.empty() ? sentence : std::string(); },
                         "");
+}
+
+// A comma-separated list of views, or "all".
+std::optional<std::vector<ViewId>> views_from_list(const std::string& list) {
+  std::vector<ViewId> out;
+  if (list == "all") {
+    for (int i = 0; i < kViewCount; ++i) out.push_back(static_cast<ViewId>(i));
+    return out;
+  }
+  size_t at = 0;
+  for (;;) {
+    const size_t comma = list.find(',', at);
+    const auto v = view_from_flag(list.substr(at, comma == std::string::npos ? comma : comma - at));
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+    if (comma == std::string::npos) return out;
+    at = comma + 1;
+  }
 }
 
 // WxH, each 1..16384: both halves checked by the same CLI11 validator as every other number.
@@ -71,7 +91,7 @@ std::optional<ViewId> view_from_flag(const std::string& s) {
 bool parse_options(const std::vector<std::string>& args, Options& o, std::string& error) {
   CLI::App app{"glass-inspect"};
   cli::defaults(app);
-  std::string socket, replay, record, view, shot, size, status;
+  std::string socket, replay, record, view, views, shot, size, status;
   uint64_t at_event = 0, walk_va = 0, walk_asid = 0, bench = 0;
   double scale = 0, exit_after = 0, sync_timeout = 0;
   auto* o_socket = app.add_option("--socket", socket)->check(nonempty("wants a path"));
@@ -90,6 +110,16 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
                                  "block)";
               },
               "VIEW"));
+  auto* o_views = app.add_option("--views", views)
+                      ->check(CLI::Validator(
+                          [](std::string& v) {
+                            return views_from_list(v) ? std::string()
+                                                      : "wants views separated by commas (tree, "
+                                                        "frames, locks, walk, timeline, log, "
+                                                        "invariants, block) or 'all', not '" +
+                                                            v + "'";
+                          },
+                          "V,V,..."));
   auto* o_shot = app.add_option("--screenshot", shot)->check(nonempty("wants an output file"));
   auto* o_size = app.add_option("--size", size)->check(size_validator());
   auto* o_scale = app.add_option("--scale", scale)
@@ -126,6 +156,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
     o.view_given = true;
   }
   if (*o_shot) o.screenshot_path = shot;
+  if (*o_views) o.shot_views = *views_from_list(views);
   if (*o_size) {
     const auto x = size.find('x');
     (void)CLI::detail::lexical_cast(size.substr(0, x), o.width);
@@ -149,6 +180,11 @@ bool parse_options(const std::vector<std::string>& args, Options& o, std::string
   if (o.replay_path && o.record_path)
     return error = "--record saves a live stream; it does not go with --replay", false;
   if (o.at_event && !o.replay_path) return error = "--at-event needs --replay", false;
+  if (*o_views && (!o.replay_path || !o.screenshot_path ||
+                   o.screenshot_path->find("{view}") == std::string::npos || *o_view))
+    return error =
+               "--views needs --replay and a --screenshot path with {view} in it (and no --view)",
+           false;
   if (o.bench_frames && !o.replay_path) return error = "--bench-frames needs --replay", false;
   if (o.sync_timeout_given && (o.replay_path || !o.screenshot_path || o.exit_after_s))
     return error =

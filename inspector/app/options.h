@@ -28,6 +28,9 @@ struct Options {
   ViewId view = ViewId::kTree;
   bool view_given = false;
   std::optional<std::string> screenshot_path;  // render one frame, write a PNG, exit
+  // --views V,V,...: one screenshot per view in one process (the window's start-up is paid once);
+  // screenshot_path then holds "{view}", replaced by each view's name.
+  std::vector<ViewId> shot_views;
   uint32_t width = 1280, height = 800;
   std::optional<float> scale;  // --scale S: overrides the monitor's content scale
   std::optional<uint64_t> walk_va;

@@ -320,7 +320,7 @@ int InspectorApp::run() {
     pending_walk_va_ = opt_.walk_va;
   } else if (opt_.walk_va) {
     walk_.set_address(*opt_.walk_va, opt_.screenshot_path.has_value());
-  } else if (opt_.view == ViewId::kWalk && replay_) {
+  } else if ((opt_.view == ViewId::kWalk || shooting(ViewId::kWalk)) && replay_) {
     // A walk screenshot without --walk-va walks the first user mapping of the space shown (at
     // --at-event: the first frame's top applies it).
     app_->begin_frame(0, ImGui::GetTime());
@@ -329,6 +329,16 @@ int InspectorApp::run() {
     if (!leaves.empty())
       walk_.set_address(leaves.front().va | 0x123, opt_.screenshot_path.has_value());
   }
+  // --views: the shots are taken in turn, each after the same five frames a single one gets.
+  const std::string shot_pattern = opt_.screenshot_path.value_or("");
+  size_t next_shot = 0;
+  const auto aim_next_shot = [&] {
+    opt_.view = opt_.shot_views[next_shot++];
+    std::string path = shot_pattern;
+    path.replace(path.find("{view}"), 6, view_flag_name(opt_.view));
+    opt_.screenshot_path = path;
+  };
+  if (!opt_.shot_views.empty()) aim_next_shot();
   // Asked after the walk's look at the first frame's model, so the first drawn frame selects it.
   app_->ui.select_view = opt_.view;
   if (opt_.bench_frames) return bench();
@@ -399,7 +409,12 @@ int InspectorApp::run() {
                      opt_.sync_timeout_s, awaiting.c_str());
         return 1;
       }
-      return opt_.screenshot_path ? screenshot() : 0;
+      if (!opt_.screenshot_path) return 0;
+      if (next_shot == 0 || next_shot == opt_.shot_views.size()) return screenshot();
+      if (screenshot() != 0) return 1;
+      aim_next_shot();
+      app_->ui.select_view = opt_.view;
+      frame = 0;
     }
     win_.swap();
   }

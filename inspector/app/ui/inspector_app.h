@@ -19,6 +19,8 @@
 //    glfwWaitEventsTimeout (Window::wait), so an idle inspector costs next to no CPU.
 #pragma once
 
+#include <algorithm>
+
 #include <stdio.h>
 
 #include <memory>
@@ -69,6 +71,9 @@ class InspectorApp {
   // The shortcut keys of this frame (shortcuts.h) turned into navigations and help toggles.
   void handle_keys();
   [[nodiscard]] int screenshot();
+  [[nodiscard]] bool shooting(ViewId v) const {
+    return std::find(opt_.shot_views.begin(), opt_.shot_views.end(), v) != opt_.shot_views.end();
+  }
   // Live screenshot: empty when ready to shoot, else what is still awaited (for the timeout).
   [[nodiscard]] std::string awaiting_live();
   [[nodiscard]] int bench();

@@ -53,6 +53,21 @@ TEST(InspectOptions, LiveScreenshotWaitsForSyncWithADeadline) {
   EXPECT_DOUBLE_EQ(d.sync_timeout_s, 60.0) << "a live screenshot never waits forever";
 }
 
+TEST(InspectOptions, SeveralViewsFromOneProcess) {
+  Options o;
+  std::string err;
+  ASSERT_TRUE(parse(
+      {"--replay", "t.glt", "--screenshot", "out/{view}.png", "--views", "walk,frames"}, o, err))
+      << err;
+  EXPECT_EQ(o.shot_views, (std::vector<ViewId>{ViewId::kWalk, ViewId::kFrames}));
+  Options all;
+  ASSERT_TRUE(
+      parse({"--replay", "t.glt", "--screenshot", "{view}.png", "--views", "all"}, all, err))
+      << err;
+  ASSERT_EQ(all.shot_views.size(), static_cast<size_t>(kViewCount));
+  for (int i = 0; i < kViewCount; ++i) EXPECT_EQ(all.shot_views[i], static_cast<ViewId>(i));
+}
+
 TEST(InspectOptions, EveryViewNameRoundTrips) {
   for (int i = 0; i < kViewCount; ++i) {
     auto v = static_cast<ViewId>(i);
@@ -89,6 +104,16 @@ TEST(InspectOptions, MistakesAreNamed) {
        "--sync-timeout is for a live --screenshot"},
       {{"--screenshot", "o.png", "--exit-after", "2", "--sync-timeout", "5"},
        "--sync-timeout is for a live --screenshot"},
+      {{"--replay", "t.glt", "--screenshot", "{view}.png", "--views", "tree,,walk"},
+       "--views wants views separated by commas"},
+      {{"--replay", "t.glt", "--screenshot", "{view}.png", "--views", "tree,nope"},
+       "not 'tree,nope'"},
+      {{"--replay", "t.glt", "--screenshot", "o.png", "--views", "tree,walk"},
+       "--views needs --replay and a --screenshot path with {view}"},
+      {{"--screenshot", "{view}.png", "--views", "all"}, "--views needs --replay"},
+      {{"--replay", "t.glt", "--views", "all"}, "--views needs --replay"},
+      {{"--replay", "t.glt", "--screenshot", "{view}.png", "--views", "all", "--view", "walk"},
+       "(and no --view)"},
   };
   for (const auto& c : cases) {
     Options o;
