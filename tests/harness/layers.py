@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -91,29 +92,45 @@ def layer_format(t):
              'run ./glass format; files: ' + ', '.join(bad) if bad else '')
 
 
-def run_gtest(t, layer, binary):
+def run_gtest(t, layer, binary, shards=1):
+    """Runs a GoogleTest binary as `shards` processes at once (GoogleTest's own sharding: each
+    runs every shards-th test), so a long single-threaded suite uses both cores."""
     path = os.path.join(BUILD, binary)
-    out = os.path.join(BUILD, 'test', layer + '.json')
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    if os.path.exists(out):
-        os.unlink(out)
-    env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1', TSAN_OPTIONS='halt_on_error=1')
-    proc = subprocess.run([path, f'--gtest_output=json:{out}'], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env=env)
-    if not os.path.exists(out):
-        t.record(layer, os.path.basename(binary), False,
-                 f'exited {proc.returncode} without a report:\n' + proc.stdout[-4000:])
-        return
-    with open(out) as f:
-        report = json.load(f)
-    for suite in report.get('testsuites', []):
-        for case in suite.get('testsuite', []):
-            failures = case.get('failures', [])
-            detail = '\n'.join(x.get('failure', '') for x in failures)
-            t.record(layer, f"{suite['name']}.{case['name']}", not failures, detail)
-    if proc.returncode != 0 and not any(s.get('failures') for s in report.get('testsuites', [])):
-        t.record(layer, os.path.basename(binary), False,
-                 f'exited {proc.returncode}:\n' + proc.stdout[-4000:])
+    os.makedirs(os.path.join(BUILD, 'test'), exist_ok=True)
+    runs = []
+    for i in range(shards):
+        out = os.path.join(BUILD, 'test', f'{layer}.{i}.json' if shards > 1 else f'{layer}.json')
+        if os.path.exists(out):
+            os.unlink(out)
+        env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1', TSAN_OPTIONS='halt_on_error=1')
+        if shards > 1:
+            env.update(GTEST_TOTAL_SHARDS=str(shards), GTEST_SHARD_INDEX=str(i))
+        # Output to a file, not a pipe: a pipe nobody reads while waiting on the other shard
+        # would stop this one when it fills.
+        log = tempfile.TemporaryFile(mode='w+', errors='replace')
+        proc = subprocess.Popen([path, f'--gtest_output=json:{out}'], stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
+        runs.append((proc, out, log))
+    for i, (proc, out, log) in enumerate(runs):
+        proc.wait()
+        log.seek(0)
+        stdout = log.read()
+        log.close()
+        name = os.path.basename(binary) + (f' (shard {i})' if shards > 1 else '')
+        if not os.path.exists(out):
+            t.record(layer, name, False,
+                     f'exited {proc.returncode} without a report:\n' + stdout[-4000:])
+            continue
+        with open(out) as f:
+            report = json.load(f)
+        for suite in report.get('testsuites', []):
+            for case in suite.get('testsuite', []):
+                failures = case.get('failures', [])
+                detail = '\n'.join(x.get('failure', '') for x in failures)
+                t.record(layer, f"{suite['name']}.{case['name']}", not failures, detail)
+        if proc.returncode != 0 and not any(s.get('failures')
+                                            for s in report.get('testsuites', [])):
+            t.record(layer, name, False, f'exited {proc.returncode}:\n' + stdout[-4000:])
 
 
 def ktest_cmdline(selection):
@@ -223,7 +240,7 @@ def run_all(a):
                 fuzz_runs[name] = pool.submit(fuzzing.run_target, name, fuzzing.FUZZ_TEST_SECONDS)
         if 'host' in layers:
             with Layer(t, 'host', 'GoogleTest under ASan+UBSan'):
-                run_gtest(t, 'host', 'host/glass_host_tests')
+                run_gtest(t, 'host', 'host/glass_host_tests', shards=2)
         if 'tsan' in layers:
             with Layer(t, 'tsan', 'threaded stress under ThreadSanitizer'):
                 run_gtest(t, 'tsan', 'tsan/glass_tsan_tests')
